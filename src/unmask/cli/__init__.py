@@ -1,0 +1,40 @@
+"""The ``unmask`` command: thin verbs over the Python API.
+
+Each verb lives in its own module and is registered in :data:`COMMANDS` (one line per module).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from unmask import __version__
+
+__all__ = ["cli", "main", "COMMANDS"]
+
+#: (module, attribute) of every verb, in the order ``unmask --help`` lists them.
+COMMANDS: list[tuple[str, str]] = [
+    ("unmask.cli.ingest", "ingest"),
+    ("unmask.cli.ingest", "info"),
+    ("unmask.cli.ingest", "formats"),
+    ("unmask.cli.ingest", "rejects"),
+]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="unmask")
+def cli() -> None:
+    """unmask: find coordinated inauthentic behaviour in posts you already hold.
+
+    unmask analyses data; it never posts, automates accounts or scrapes.
+    """
+
+
+for _module, _attr in COMMANDS:
+    cli.add_command(getattr(importlib.import_module(_module), _attr))
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli()

@@ -1,0 +1,431 @@
+"""What every reader shares: the reader contract, staging helpers and input decoding.
+
+A reader turns one input file into three staging tables on the ingest connection:
+
+* ``stage_posts``: the canonical ``posts`` columns plus ``_record`` (1-based line/record number),
+  ``_err_field`` / ``_err_reason`` (NULL unless the reader found the row unusable) and ``_raw``
+  (the raw record, filled only where ``_err_reason`` is set);
+* ``stage_accounts``: canonical ``accounts`` columns (profile snapshots found in the file);
+* ``stage_rejects``: records that never became a row (broken JSON, ragged CSV rows, ...).
+
+and returns how many input records the file held. The driver checks that every record ends as
+ingested, duplicate or rejected, so a reader cannot lose rows silently.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+import pyarrow as pa
+
+from unmask.schema import ACCOUNTS, POSTS, POSTS_REQUIRED, REJECTS, duckdb_columns, duckdb_type
+
+__all__ = [
+    "Reader",
+    "IngestContext",
+    "FormatError",
+    "Sniff",
+    "open_binary",
+    "read_head",
+    "detect_encoding",
+    "posts_stage_sql",
+    "accounts_stage_sql",
+    "sql_lit",
+    "MAX_RAW",
+]
+
+#: Raw records longer than this are truncated in the rejects table (the reason says so).
+MAX_RAW = 100_000
+#: Lines handed to the engine per batch by :meth:`IngestContext.stage_lines`.
+LINE_BATCH_BYTES = 64 << 20
+
+
+class FormatError(ValueError):
+    """The file is not of the format asked for, or lacks something the format requires."""
+
+
+@dataclass(frozen=True)
+class Sniff:
+    """A reader's opinion of a file: ``score`` 0 (not mine) .. 100 (certainly mine)."""
+
+    score: int
+    why: str = ""
+
+
+def sql_lit(s: str) -> str:
+    """A SQL string literal for ``s``."""
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def open_binary(path: Path) -> io.BufferedIOBase:
+    """Open a file for reading bytes, transparently un-gzipping ``.gz`` files."""
+    f = open(path, "rb")  # noqa: SIM115 - returned to the caller
+    magic = f.read(2)
+    f.seek(0)
+    if magic == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=f)  # type: ignore[return-value]
+    return f  # type: ignore[return-value]
+
+
+def read_head(path: Path, n: int = 65536) -> bytes:
+    """The first ``n`` bytes of the (decompressed) file."""
+    with open_binary(path) as f:
+        return f.read(n)
+
+
+def detect_encoding(head: bytes) -> str:
+    """Guess a text encoding from a file's first bytes: BOMs first, then UTF-8, else latin-1."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0:
+        return "utf-16-le"
+    if len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] != 0:
+        return "utf-16-be"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as e:
+        if e.start >= len(head) - 4:  # a multi-byte character cut by the sample's end
+            return "utf-8"
+        return "latin-1"
+
+
+def head_text(head: bytes) -> str:
+    """The sample decoded with its detected encoding (lossy, for sniffing only)."""
+    enc = detect_encoding(head)
+    return head.decode(enc, errors="replace").lstrip("\ufeff")
+
+
+class Reader:
+    """Base class of the input formats. Subclasses set ``name`` and implement two methods."""
+
+    #: The format's name on the command line (``--format NAME``).
+    name: ClassVar[str] = ""
+    #: One line for ``unmask formats`` and the README.
+    description: ClassVar[str] = ""
+    #: The platform written into ``posts.platform`` unless the data says otherwise.
+    platform: ClassVar[str] = ""
+
+    def sniff(self, path: Path, head: bytes) -> Sniff:
+        """How sure this reader is that ``path`` (whose first bytes are ``head``) is its format."""
+        raise NotImplementedError
+
+    def stage(self, ctx: IngestContext) -> int:
+        """Create the staging tables for ``ctx.path`` and return the number of input records."""
+        raise NotImplementedError
+
+
+@dataclass
+class IngestContext:
+    """Everything a reader needs to stage one file."""
+
+    con: duckdb.DuckDBPyConnection
+    path: Path
+    format: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    encoding: str | None = None
+    notes: list[str] = field(default_factory=list)
+    #: Input records that were profiles, not posts (they count as ingested into ``accounts``).
+    account_records: int = 0
+
+    @property
+    def source(self) -> str:
+        """The file's path as recorded in provenance columns."""
+        return str(self.path)
+
+    # -- staging tables -------------------------------------------------------------------
+
+    def create_stage_tables(self) -> None:
+        """(Re)create empty ``stage_posts``, ``stage_accounts`` and ``stage_rejects``."""
+        c = self.con
+        c.execute("DROP TABLE IF EXISTS stage_posts")
+        c.execute("DROP TABLE IF EXISTS stage_accounts")
+        c.execute("DROP TABLE IF EXISTS stage_rejects")
+        c.execute(
+            f"CREATE TEMP TABLE stage_posts ({duckdb_columns(POSTS)}, _record BIGINT, "
+            "_err_field VARCHAR, _err_reason VARCHAR, _raw VARCHAR)"
+        )
+        c.execute(f"CREATE TEMP TABLE stage_accounts ({duckdb_columns(ACCOUNTS)})")
+        c.execute(f"CREATE TEMP TABLE stage_rejects ({duckdb_columns(REJECTS)})")
+
+    def reject(self, record: int | None, field_: str | None, reason: str, raw: str | bytes | None) -> None:
+        """Record one rejected input record (used for the rare per-record Python-side failures)."""
+        if isinstance(raw, bytes):
+            raw = raw.decode("utf-8", errors="backslashreplace")
+        if raw is not None and len(raw) > MAX_RAW:
+            raw = raw[:MAX_RAW] + f"… [truncated, {len(raw)} characters]"
+        self.con.execute(
+            "INSERT INTO stage_rejects VALUES (?, ?, ?, ?, ?, ?)",
+            [self.source, record, field_, reason, raw, self.format],
+        )
+
+    # -- line-oriented input (JSON lines) ---------------------------------------------------
+
+    def iter_line_batches(self) -> Iterator[pa.Table]:
+        """Yield Arrow tables ``(_record int64, line string)`` of the file's non-blank lines.
+
+        The file is read in large binary chunks and split in C; only lines that are not valid in
+        the file's encoding are looked at one by one (they become rejects). Memory stays bounded
+        by the chunk size plus the longest line.
+        """
+        head = read_head(self.path, 1 << 16)
+        enc = self.encoding or detect_encoding(head)
+        if enc.startswith("utf-16"):
+            yield from self._iter_transcoded(enc)
+            return
+        lineno = 0
+        rest = b""
+        with open_binary(self.path) as f:
+            first = True
+            while True:
+                chunk = f.read(LINE_BATCH_BYTES)
+                if not chunk:
+                    break
+                if first and chunk.startswith(codecs.BOM_UTF8):
+                    chunk = chunk[3:]
+                first = False
+                data = rest + chunk
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    rest = data
+                    continue
+                rest = data[cut + 1 :]
+                lines = data[:cut].split(b"\n")
+                table, lineno = self._lines_table(lines, lineno, enc)
+                if table.num_rows:
+                    yield table
+            if rest:
+                table, lineno = self._lines_table([rest], lineno, enc)
+                if table.num_rows:
+                    yield table
+
+    def _iter_transcoded(self, enc: str) -> Iterator[pa.Table]:
+        dec = codecs.getincrementaldecoder(enc)(errors="replace")
+        lineno = 0
+        rest = ""
+        with open_binary(self.path) as f:
+            while True:
+                chunk = f.read(LINE_BATCH_BYTES)
+                final = not chunk
+                text = rest + dec.decode(chunk, final=final)
+                if not final:
+                    cut = text.rfind("\n")
+                    rest, text = (text[cut + 1 :], text[:cut]) if cut >= 0 else (text, "")
+                else:
+                    rest = ""
+                if text:
+                    text = text.lstrip("\ufeff") if lineno == 0 else text
+                    lines = [s.encode("utf-8") for s in text.split("\n")]
+                    table, lineno = self._lines_table(lines, lineno, "utf-8")
+                    if table.num_rows:
+                        yield table
+                if final:
+                    break
+
+    def _lines_table(self, lines: list[bytes], lineno: int, enc: str) -> tuple[pa.Table, int]:
+        n = len(lines)
+        numbers = pa.array(range(lineno + 1, lineno + n + 1), pa.int64())
+        arr = pa.array(lines, pa.binary())
+        if enc in ("utf-8", "utf-8-sig"):
+            try:
+                strings = arr.cast(pa.string())  # validates UTF-8 for the whole batch at once
+            except pa.ArrowInvalid:
+                good: list[str | None] = []
+                for i, b in enumerate(lines):
+                    try:
+                        good.append(b.decode("utf-8"))
+                    except UnicodeDecodeError as e:
+                        good.append(None)
+                        self.reject(lineno + i + 1, None, f"not valid UTF-8 at byte {e.start}", b)
+                strings = pa.array(good, pa.string())
+        else:
+            strings = pa.array([b.decode(enc, errors="replace") for b in lines], pa.string())
+        t = pa.table({"_record": numbers, "line": strings})
+        # drop blank lines (not records) and lines already rejected
+        import pyarrow.compute as pc
+
+        keep = pc.and_(pc.is_valid(t["line"]), pc.invert(pc.match_substring_regex(t["line"], r"^\s*$")))
+        return t.filter(keep), lineno + n
+
+    def stage_lines(self, table: str = "lines") -> None:
+        """Load the file's non-blank lines into ``table(_record BIGINT, line VARCHAR)``."""
+        c = self.con
+        c.execute(f"DROP TABLE IF EXISTS {table}")
+        c.execute(f"CREATE TEMP TABLE {table} (_record BIGINT, line VARCHAR)")
+        for batch in self.iter_line_batches():
+            c.register("_line_batch", batch)
+            c.execute(f"INSERT INTO {table} SELECT _record, line FROM _line_batch")
+            c.unregister("_line_batch")
+
+    def reject_invalid_json(self, table: str = "lines") -> None:
+        """Move lines that are not valid JSON objects from ``table`` to ``stage_rejects``."""
+        c = self.con
+        c.execute(
+            f"""INSERT INTO stage_rejects
+            SELECT {sql_lit(self.source)}, _record, NULL,
+                   CASE WHEN json_valid(line) THEN 'JSON value is not an object'
+                        ELSE 'not valid JSON (truncated or malformed line)' END,
+                   CASE WHEN length(line) > {MAX_RAW} THEN left(line, {MAX_RAW}) || '… [truncated]'
+                        ELSE line END,
+                   {sql_lit(self.format)}
+            FROM {table}
+            WHERE NOT json_valid(line) OR json_type(line) <> 'OBJECT'"""
+        )
+        c.execute(f"DELETE FROM {table} WHERE NOT json_valid(line) OR json_type(line) <> 'OBJECT'")
+
+    # -- CSV input ----------------------------------------------------------------------------
+
+    def csv_header(self, delimiter: str = ",", quote: str = '"') -> list[str]:
+        """The header row's column names, read with Python's csv module from the first record."""
+        head = read_head(self.path, 1 << 20)
+        if not head.strip():
+            return []
+        text = head_text(head)
+        try:
+            row = next(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quote))
+        except (StopIteration, csv.Error):
+            return []
+        return [h.strip().lstrip("\ufeff") for h in row]
+
+    def stage_csv(
+        self,
+        table: str = "records",
+        *,
+        required: tuple[str, ...] = (),
+        delimiter: str = ",",
+        quote: str = '"',
+        escape: str = '"',
+        header: bool = True,
+        columns: list[str] | None = None,
+    ) -> list[str]:
+        """Load the CSV into ``table`` (all columns VARCHAR, plus ``_record``); return the columns.
+
+        Ragged rows and broken quoting become rejects with their line number. A missing
+        ``required`` column raises :class:`FormatError` naming the column and the file.
+        """
+        c = self.con
+        names = columns or self.csv_header(delimiter, quote)
+        if not names:
+            raise FormatError(f"{self.path}: empty file or no header row")
+        lower = [n.lower() for n in names]
+        missing = [r for r in required if r.lower() not in lower]
+        if missing:
+            raise FormatError(
+                f"{self.path}: missing required column(s) {', '.join(missing)} for format "
+                f"'{self.format}' (found: {', '.join(names[:40])})"
+            )
+        seen: dict[str, int] = {}
+        unique = []
+        for n in names:  # DuckDB needs distinct names
+            k = n or "column"
+            seen[k] = seen.get(k, 0) + 1
+            unique.append(k if seen[k] == 1 else f"{k}_{seen[k]}")
+        cols = "{" + ", ".join(f"{sql_lit(n)}: 'VARCHAR'" for n in unique) + "}"
+        enc = self.encoding or detect_encoding(read_head(self.path, 1 << 16))
+        duck_enc = {"utf-8-sig": "utf-8", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}.get(enc, enc)
+        if duck_enc not in ("utf-8", "utf-16", "latin-1"):
+            raise FormatError(f"{self.path}: unsupported encoding {enc!r} for CSV input")
+        c.execute("DROP TABLE IF EXISTS _csv_rej")
+        c.execute("DROP TABLE IF EXISTS _csv_scan")
+        c.execute(f"DROP TABLE IF EXISTS {table}")
+        c.execute("SET preserve_insertion_order = true")
+        try:
+            c.execute(
+                f"""CREATE TEMP TABLE {table} AS
+                SELECT row_number() OVER () AS _record, *
+                FROM read_csv({sql_lit(self.source)}, auto_detect=false, columns={cols},
+                    header={str(header).lower()}, delim={sql_lit(delimiter)}, quote={sql_lit(quote)},
+                    escape={sql_lit(escape)}, strict_mode=true, encoding={sql_lit(duck_enc)},
+                    max_line_size=100000000, store_rejects=true, rejects_table='_csv_rej',
+                    rejects_scan='_csv_scan', parallel=true)"""
+            )
+        except duckdb.Error as e:
+            raise FormatError(f"{self.path}: could not be read as CSV: {e}") from e
+        finally:
+            c.execute("SET preserve_insertion_order = false")
+        c.execute(
+            f"""INSERT INTO stage_rejects
+            SELECT {sql_lit(self.source)}, line, any_value(trim(column_name, '"')),
+                   string_agg(DISTINCT error_type || ': ' || error_message, '; '),
+                   left(any_value(csv_line), {MAX_RAW}), {sql_lit(self.format)}
+            FROM _csv_rej GROUP BY line"""
+        )
+        return unique
+
+    def insert_posts(
+        self,
+        exprs: Mapping[str, str],
+        source: str,
+        *,
+        platform: str,
+        raw: str = "NULL",
+        checks: tuple[tuple[str, str, str], ...] = (),
+    ) -> None:
+        """Fill ``stage_posts`` from ``source``; see :func:`posts_stage_sql`. Adds provenance."""
+        full = {"platform": sql_lit(platform), "source_file": sql_lit(self.source), **exprs}
+        self.con.execute(posts_stage_sql(full, source, raw=raw, checks=checks))
+
+    def insert_accounts(self, exprs: Mapping[str, str], source: str, *, platform: str) -> None:
+        """Fill ``stage_accounts`` from ``source``; see :func:`accounts_stage_sql`."""
+        full = {"platform": sql_lit(platform), "source_file": sql_lit(self.source), **exprs}
+        self.con.execute(accounts_stage_sql(full, source))
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def note(self, text: str) -> None:
+        """A remark about this file worth keeping in the manifest (e.g. how a field was derived)."""
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+def posts_stage_sql(exprs: Mapping[str, str], source: str, *, raw: str = "NULL", checks: tuple[tuple[str, str, str], ...] = ()) -> str:
+    """An INSERT that fills ``stage_posts`` from ``source`` (a FROM clause with ``_record``).
+
+    ``exprs`` maps canonical column names to SQL expressions over ``source`` (missing columns
+    become NULL; ``source_record`` is ``_record``). ``checks`` are ``(field, condition, reason)``;
+    conditions may use the source's columns and the computed ``"__c_<column>"`` values. The first
+    true condition marks the row rejected with that field and reason; a missing required field or
+    an unknown kind always does. ``raw`` rebuilds the raw record for rejected rows only.
+    """
+    inner = []
+    outer = []
+    for f in POSTS:
+        if f.name == "source_record":
+            outer.append("_record")
+            continue
+        e = exprs.get(f.name, "NULL")
+        inner.append(f'CAST({e} AS {duckdb_type(f.type)}) AS "__c_{f.name}"')
+        outer.append(f'"__c_{f.name}"')
+    required = tuple(
+        (name, f'"__c_{name}" IS NULL', f"missing or unparseable {name}") for name in POSTS_REQUIRED
+    ) + (("kind", "\"__c_kind\" NOT IN ('post', 'repost', 'reply', 'quote')", "unknown kind"),)
+    all_checks = tuple(checks) + required
+    field_case = " ".join(f"WHEN {cond} THEN {sql_lit(fld)}" for fld, cond, _ in all_checks)
+    reason_case = " ".join(f"WHEN {cond} THEN {sql_lit(reason)}" for _, cond, reason in all_checks)
+    return f"""INSERT INTO stage_posts
+        SELECT {", ".join(outer)}, _record, _err_field, _err_reason,
+            CASE WHEN _err_reason IS NOT NULL THEN left(CAST({raw} AS VARCHAR), {MAX_RAW}) END
+        FROM (
+            SELECT *, CASE {field_case} END AS _err_field, CASE {reason_case} END AS _err_reason
+            FROM (SELECT *, {", ".join(inner)} FROM {source}) AS _c
+        ) AS _s"""
+
+
+def accounts_stage_sql(exprs: Mapping[str, str], source: str) -> str:
+    """An INSERT that fills ``stage_accounts`` from ``source``; missing columns become NULL."""
+    cols = []
+    for f in ACCOUNTS:
+        e = exprs.get(f.name, "NULL")
+        cols.append(f'CAST({e} AS {duckdb_type(f.type)}) AS "{f.name}"')
+    return f"INSERT INTO stage_accounts SELECT {', '.join(cols)} FROM {source}"
+

@@ -1,0 +1,166 @@
+"""SQL macros shared by the readers: URL normalisation, entity extraction, safe parsing.
+
+They are created once per connection by :func:`install_macros` and keep the per-row work in the
+engine. Every reader that needs to normalise a URL or pull hashtags out of text calls these, so
+the rules are the same for every format.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+__all__ = ["install_macros", "TRACKING_PARAMS", "HASHTAG_RE", "MENTION_RE", "URL_RE"]
+
+#: Query parameters dropped from URLs: they identify the click, not the page.
+TRACKING_PARAMS = (
+    "utm_[a-z0-9_]*",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "_ga",
+    "_gl",
+    "ref_src",
+    "ref_url",
+    "s_cid",
+    "cmpid",
+    "__twitter_impression",
+)
+
+#: A hashtag: '#' then letters, digits (any script) or underscores.
+HASHTAG_RE = r"(?:^|[^\p{L}\p{N}_&/])[#＃]([\p{L}\p{M}\p{N}_]*[\p{L}\p{M}_][\p{L}\p{M}\p{N}_]*)"
+#: A Twitter-style mention.
+MENTION_RE = r"(?:^|[^\p{L}\p{N}_])@([A-Za-z0-9_]{1,15})"
+#: A URL in free text.
+URL_RE = r"(https?://[^\s<>\"'\x{201C}\x{201D}]+)"
+
+_TRACKING = "|".join(TRACKING_PARAMS)
+
+
+def _lit(s: str) -> str:
+    """A SQL string literal for ``s``."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+_MACROS = [
+    # Split a URL into scheme, host, port, path, query (without '?'); fragment dropped.
+    r"""
+    CREATE OR REPLACE MACRO unmask_url_parts(u) AS regexp_extract(
+        trim(u),
+        '^([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#:@]*@)?([^/?#:]*)(:[0-9]*)?([^?#]*)(\?[^#]*)?(#.*)?$',
+        ['scheme', 'userinfo', 'host', 'port', 'path', 'query', 'fragment'])
+    """,
+    # Rebuild a normalised URL from its parts: lowercase scheme and host, no default port,
+    # tracking parameters, fragment or trailing slashes.
+    rf"""
+    CREATE OR REPLACE MACRO unmask_url_from_parts(p) AS
+        lower(p.scheme) || '://' || lower(p.host)
+        || CASE WHEN p.port IN ('', ':')
+                  OR (lower(p.scheme) = 'http' AND p.port = ':80')
+                  OR (lower(p.scheme) = 'https' AND p.port = ':443')
+                THEN '' ELSE p.port END
+        || rtrim(p.path, '/')
+        || coalesce('?' || nullif(array_to_string(list_filter(
+                string_split(ltrim(p.query, '?'), '&'),
+                lambda x: x <> '' AND NOT regexp_matches(lower(x), '^({_TRACKING})(=|$)')
+            ), '&'), ''), '')
+    """,
+    # Normalise a URL; NULL for empty input; strings that are not absolute URLs are kept trimmed.
+    r"""
+    CREATE OR REPLACE MACRO unmask_norm_url(u) AS
+        CASE
+            WHEN u IS NULL OR trim(u) = '' THEN NULL
+            WHEN NOT regexp_matches(trim(u), '^[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]') THEN trim(u)
+            ELSE unmask_url_from_parts(unmask_url_parts(u))
+        END
+    """,
+    # The registrable-ish domain of a normalised URL: lowercased host without a leading 'www.'.
+    r"""
+    CREATE OR REPLACE MACRO unmask_domain(u) AS
+        nullif(regexp_replace(lower(unmask_url_parts(u).host), '^www\.', ''), '')
+    """,
+    # Normalise a list of URLs, dropping empties (a URL-less post must never share a '' URL).
+    r"""
+    CREATE OR REPLACE MACRO unmask_norm_urls(us) AS
+        list_filter(list_transform(us, lambda x: unmask_norm_url(x)), lambda x: x IS NOT NULL)
+    """,
+    r"""
+    CREATE OR REPLACE MACRO unmask_domains(us) AS
+        list_filter(list_transform(us, lambda x: unmask_domain(x)), lambda x: x IS NOT NULL)
+    """,
+    # Lowercase hashtags, strip '#', drop empties.
+    r"""
+    CREATE OR REPLACE MACRO unmask_norm_tags(ts) AS
+        list_filter(list_transform(ts, lambda x: lower(ltrim(trim(x), '#＃'))), lambda x: x <> '')
+    """,
+    f"""
+    CREATE OR REPLACE MACRO unmask_text_hashtags(t) AS
+        unmask_norm_tags(regexp_extract_all(coalesce(t, ''), {_lit(HASHTAG_RE)}, 1))
+    """,
+    f"""
+    CREATE OR REPLACE MACRO unmask_text_mentions(t) AS
+        list_transform(regexp_extract_all(coalesce(t, ''), {_lit(MENTION_RE)}, 1), lambda x: lower(x))
+    """,
+    f"""
+    CREATE OR REPLACE MACRO unmask_text_urls(t) AS
+        regexp_extract_all(coalesce(t, ''), {_lit(URL_RE)}, 1)
+    """,
+    # Items of a Python-literal or JSON list of strings/numbers: "['a', 'b']", "[1, 2]", "".
+    r"""
+    CREATE OR REPLACE MACRO unmask_literal_list(s) AS
+        CASE WHEN s IS NULL OR trim(s) IN ('', '[]', 'absent', 'None', 'null') THEN []::VARCHAR[]
+        ELSE list_transform(
+            regexp_extract_all(s, '''([^'']*)''|"([^"]*)"|([^\[\],''"\s]+)', 0),
+            lambda x: trim(x, '''"'))
+        END
+    """,
+    # The text inside an HTML anchor, e.g. a v1.1 'source' field.
+    r"""
+    CREATE OR REPLACE MACRO unmask_strip_html(s) AS
+        nullif(trim(regexp_replace(coalesce(s, ''), '<[^>]*>', '', 'g')), '')
+    """,
+    # Empty strings and the usual null spellings become NULL.
+    r"""
+    CREATE OR REPLACE MACRO unmask_nullif_blank(s) AS
+        CASE WHEN s IS NULL OR trim(s) IN ('', 'absent', 'None', 'null', 'NULL', 'nan', 'NaN')
+             THEN NULL ELSE s END
+    """,
+    # An id written as a float ('1234.0') or with stray spaces becomes its plain string.
+    r"""
+    CREATE OR REPLACE MACRO unmask_id(s) AS
+        CASE WHEN unmask_nullif_blank(s) IS NULL THEN NULL
+             WHEN regexp_matches(trim(s), '^[0-9]+\.0+$') THEN regexp_replace(trim(s), '\.0+$', '')
+             ELSE trim(s) END
+    """,
+    # Counts written as '19816', '19816.0' or blank.
+    r"""
+    CREATE OR REPLACE MACRO unmask_count(s) AS TRY_CAST(TRY_CAST(unmask_nullif_blank(s) AS DOUBLE) AS BIGINT)
+    """,
+    r"""
+    CREATE OR REPLACE MACRO unmask_bool(s) AS
+        CASE lower(trim(CAST(s AS VARCHAR)))
+            WHEN 'true' THEN true WHEN '1' THEN true WHEN 't' THEN true WHEN 'yes' THEN true
+            WHEN '1.0' THEN true
+            WHEN 'false' THEN false WHEN '0' THEN false WHEN 'f' THEN false WHEN 'no' THEN false
+            WHEN '0.0' THEN false
+            ELSE NULL END
+    """,
+    # Seconds since the epoch (int or float, as text) to a UTC timestamp.
+    r"""
+    CREATE OR REPLACE MACRO unmask_epoch(s) AS
+        CASE WHEN TRY_CAST(s AS DOUBLE) IS NULL THEN NULL
+             ELSE make_timestamptz(CAST(round(TRY_CAST(s AS DOUBLE) * 1000000) AS BIGINT)) END
+    """,
+]
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create (or replace) the ``unmask_*`` macros on ``con``."""
+    for m in _MACROS:
+        con.execute(m)
