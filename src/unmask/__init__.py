@@ -7,15 +7,15 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from unmask.dataset import Dataset, DatasetError  # noqa: E402
-from unmask.ingest import FileReport, IngestReport, ingest_files, readers  # noqa: E402
+from unmask.dataset import Dataset, DatasetError
+from unmask.ingest import FileReport, IngestReport, ingest_files, readers
 
 __all__ = [
-    "__version__",
     "Dataset",
     "DatasetError",
     "FileReport",
     "IngestReport",
+    "__version__",
     "ingest_files",
     "readers",
 ]

@@ -10,13 +10,13 @@ from __future__ import annotations
 import pyarrow as pa
 
 __all__ = [
-    "SCHEMA_VERSION",
-    "POST_KINDS",
-    "POSTS",
     "ACCOUNTS",
-    "REJECTS",
-    "POSTS_REQUIRED",
     "ACCOUNTS_REQUIRED",
+    "POSTS",
+    "POSTS_REQUIRED",
+    "POST_KINDS",
+    "REJECTS",
+    "SCHEMA_VERSION",
     "duckdb_columns",
     "duckdb_type",
 ]

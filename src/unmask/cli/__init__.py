@@ -11,7 +11,7 @@ import click
 
 from unmask import __version__
 
-__all__ = ["cli", "main", "COMMANDS"]
+__all__ = ["COMMANDS", "cli", "main"]
 
 #: (module, attribute) of every verb, in the order ``unmask --help`` lists them.
 COMMANDS: list[tuple[str, str]] = [

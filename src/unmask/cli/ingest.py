@@ -17,7 +17,7 @@ from unmask.dataset import Dataset, DatasetError
 from unmask.engine import connect
 from unmask.ingest import FileReport, FormatError, ingest_files, readers
 
-__all__ = ["ingest", "info", "formats", "rejects"]
+__all__ = ["formats", "info", "ingest", "rejects"]
 
 
 def _console() -> Console:

@@ -27,8 +27,8 @@ from unmask.schema import ACCOUNTS, POSTS, REJECTS
 
 __all__ = [
     "READERS",
-    "FormatError",
     "FileReport",
+    "FormatError",
     "IngestReport",
     "Reader",
     "Sniff",

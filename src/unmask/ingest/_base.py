@@ -29,17 +29,17 @@ import pyarrow as pa
 from unmask.schema import ACCOUNTS, POSTS, POSTS_REQUIRED, REJECTS, duckdb_columns, duckdb_type
 
 __all__ = [
-    "Reader",
-    "IngestContext",
-    "FormatError",
-    "Sniff",
-    "open_binary",
-    "read_head",
-    "detect_encoding",
-    "posts_stage_sql",
-    "accounts_stage_sql",
-    "sql_lit",
     "MAX_RAW",
+    "FormatError",
+    "IngestContext",
+    "Reader",
+    "Sniff",
+    "accounts_stage_sql",
+    "detect_encoding",
+    "open_binary",
+    "posts_stage_sql",
+    "read_head",
+    "sql_lit",
 ]
 
 #: Raw records longer than this are truncated in the rejects table (the reason says so).
@@ -406,9 +406,7 @@ def posts_stage_sql(exprs: Mapping[str, str], source: str, *, raw: str = "NULL",
         e = exprs.get(f.name, "NULL")
         inner.append(f'CAST({e} AS {duckdb_type(f.type)}) AS "__c_{f.name}"')
         outer.append(f'"__c_{f.name}"')
-    required = tuple(
-        (name, f'"__c_{name}" IS NULL', f"missing or unparseable {name}") for name in POSTS_REQUIRED
-    ) + (("kind", "\"__c_kind\" NOT IN ('post', 'repost', 'reply', 'quote')", "unknown kind"),)
+    required = (*tuple((name, f'"__c_{name}" IS NULL', f"missing or unparseable {name}") for name in POSTS_REQUIRED), ("kind", "\"__c_kind\" NOT IN ('post', 'repost', 'reply', 'quote')", "unknown kind"))
     all_checks = tuple(checks) + required
     field_case = " ".join(f"WHEN {cond} THEN {sql_lit(fld)}" for fld, cond, _ in all_checks)
     reason_case = " ".join(f"WHEN {cond} THEN {sql_lit(reason)}" for _, cond, reason in all_checks)

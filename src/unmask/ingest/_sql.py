@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-__all__ = ["install_macros", "TRACKING_PARAMS", "HASHTAG_RE", "MENTION_RE", "URL_RE"]
+__all__ = ["HASHTAG_RE", "MENTION_RE", "TRACKING_PARAMS", "URL_RE", "install_macros"]
 
 #: Query parameters dropped from URLs: they identify the click, not the page.
 TRACKING_PARAMS = (

@@ -95,7 +95,7 @@ class IOArchiveReader(Reader):
             checks=(
                 ("tweet_time", f"unmask_nullif_blank(tweet_time) IS NOT NULL AND {_TIME} IS NULL",
                  "unparseable timestamp (expected YYYY-MM-DD HH:MM, UTC)"),
-                ("is_retweet", f"unmask_nullif_blank(is_retweet) IS NOT NULL AND unmask_bool(is_retweet) IS NULL",
+                ("is_retweet", "unmask_nullif_blank(is_retweet) IS NOT NULL AND unmask_bool(is_retweet) IS NULL",
                  "is_retweet is neither true nor false"),
             ),
         )  # fmt: skip
