@@ -19,6 +19,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("unmask.cli.ingest", "info"),
     ("unmask.cli.ingest", "formats"),
     ("unmask.cli.ingest", "rejects"),
+    ("unmask.cli.coordinate", "coordinate"),
 ]
 
 
