@@ -12,6 +12,7 @@ import datetime as _dt
 import hashlib
 import os
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,6 +46,10 @@ def _registry() -> dict[str, Reader]:
 
     found: list[Reader] = [
         IOArchiveReader(),
+        __import__("unmask.ingest.twitter_v1", fromlist=["TwitterV1Reader"]).TwitterV1Reader(),
+        __import__("unmask.ingest.twarc2", fromlist=["Twarc2Reader"]).Twarc2Reader(),
+        __import__("unmask.ingest.jetstream", fromlist=["JetstreamReader"]).JetstreamReader(),
+        __import__("unmask.ingest.ira", fromlist=["IRAReader"]).IRAReader(),
     ]
     return {r.name: r for r in found}
 
@@ -165,6 +170,7 @@ def ingest_files(
     reader (e.g. the column map of the ``generic`` format). A file that cannot be read at all is
     reported with its error and the others still go in.
     """
+    forced = get_reader(format) if format else None  # an unknown name fails before any work
     ds = dataset if isinstance(dataset, Dataset) else Dataset.open(dataset, create=True)
     con = con or connect()
     install_macros(con)
@@ -182,12 +188,15 @@ def ingest_files(
             fr.size = path.stat().st_size
             if fr.size == 0:
                 raise FormatError(f"{path}: empty file (0 bytes)")
-            reader = get_reader(format) if format else sniff(path)[0]
+            reader = forced or sniff(path)[0]
             fr.format = reader.name
             fr.sha256 = _sha256(path)
             _ingest_one(con, ds, path, reader, fr, options or {}, encoding)
         except FormatError as e:
             fr.error = str(e)
+        except (EOFError, OSError, zlib.error, UnicodeError, duckdb.Error) as e:
+            # damaged input the engine or decompressor could not get through: report, go on
+            fr.error = f"{path}: could not be read as {fr.format}: {type(e).__name__}: {e}".strip()
         fr.seconds = round(time.perf_counter() - t0, 3)
         if progress:
             progress("done", fr)
