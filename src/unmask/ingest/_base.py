@@ -392,7 +392,8 @@ def posts_stage_sql(exprs: Mapping[str, str], source: str, *, raw: str = "NULL",
     """An INSERT that fills ``stage_posts`` from ``source`` (a FROM clause with ``_record``).
 
     ``exprs`` maps canonical column names to SQL expressions over ``source`` (missing columns
-    become NULL; ``source_record`` is ``_record``). ``checks`` are ``(field, condition, reason)``;
+    become NULL; ``source_record`` is ``_record``; ``domains`` defaults to the domains of the
+    normalised ``urls``). ``checks`` are ``(field, condition, reason)``;
     conditions may use the source's columns and the computed ``"__c_<column>"`` values. The first
     true condition marks the row rejected with that field and reason; a missing required field or
     an unknown kind always does. ``raw`` rebuilds the raw record for rejected rows only.
@@ -402,6 +403,9 @@ def posts_stage_sql(exprs: Mapping[str, str], source: str, *, raw: str = "NULL",
     for f in POSTS:
         if f.name == "source_record":
             outer.append("_record")
+            continue
+        if f.name == "domains" and "domains" not in exprs:
+            outer.append('unmask_domains("__c_urls")')  # derived once from the normalised urls
             continue
         e = exprs.get(f.name, "NULL")
         inner.append(f'CAST({e} AS {duckdb_type(f.type)}) AS "__c_{f.name}"')

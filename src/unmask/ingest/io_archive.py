@@ -80,7 +80,6 @@ class IOArchiveReader(Reader):
                 "lang": "unmask_nullif_blank(tweet_language)",
                 "hashtags": "unmask_norm_tags(unmask_literal_list(hashtags))",
                 "urls": urls,
-                "domains": f"unmask_domains({urls})",
                 "mentions": "unmask_literal_list(user_mentions)",
                 "reposted_post_id": f"CASE WHEN {is_rt} THEN unmask_id(retweet_tweetid) END",
                 "reposted_account_id": f"CASE WHEN {is_rt} THEN unmask_id(retweet_userid) END",
@@ -136,6 +135,7 @@ class IOArchiveReader(Reader):
     def _users(self, ctx: IngestContext) -> int:
         ctx.stage_csv("records", required=("userid",))
         c = ctx.con
+        n = c.execute("SELECT (SELECT count(*) FROM records) + (SELECT count(*) FROM stage_rejects)").fetchone()[0]
         c.execute(
             f"""INSERT INTO stage_rejects SELECT {_q(ctx.source)}, _record, 'userid', 'missing userid',
                 to_json(struct_pack(userid, user_screen_name)), {_q(self.name)}
@@ -158,10 +158,10 @@ class IOArchiveReader(Reader):
             "(SELECT * FROM records WHERE unmask_id(userid) IS NOT NULL)",
             platform=self.platform,
         )
-        ctx.account_records = c.execute("SELECT count(*) FROM records WHERE unmask_id(userid) IS NOT NULL").fetchone()[0]
-        return c.execute("SELECT count(*) FROM records").fetchone()[0] + c.execute(
-            "SELECT count(*) FROM stage_rejects WHERE field IS DISTINCT FROM 'userid' OR reason <> 'missing userid'"
+        ctx.account_records = c.execute(
+            "SELECT count(*) FROM records WHERE unmask_id(userid) IS NOT NULL"
         ).fetchone()[0]
+        return n
 
 
 def _q(s: str) -> str:
