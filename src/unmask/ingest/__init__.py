@@ -226,20 +226,30 @@ def _ingest_one(
     valid = con.execute("SELECT count(*) FROM stage_posts WHERE _err_reason IS NULL").fetchone()[0]
     rejected = con.execute("SELECT count(*) FROM stage_rejects").fetchone()[0]
 
-    # deduplicate within the file (first record wins) and against the dataset
+    # deduplicate within the file (first record wins) and against the dataset; the common case of
+    # a fresh dataset and a file without repeated ids skips the window and the anti-join
     cols = ", ".join(f'"{f.name}"' for f in POSTS)
     part = ds.next_part("posts")
     tmp = part.with_suffix(".parquet.tmp")
-    con.execute(
-        f"""COPY (
-            SELECT {cols} FROM (
+    existing = ds.parts("posts")
+    repeats = con.execute(
+        "SELECT count(*) - count(DISTINCT (platform, post_id)) FROM stage_posts WHERE _err_reason IS NULL"
+    ).fetchone()[0]
+    if repeats:
+        source = """(SELECT * FROM (
                 SELECT *, row_number() OVER (PARTITION BY platform, post_id ORDER BY _record) AS _rn
-                FROM stage_posts WHERE _err_reason IS NULL
-            ) AS s
-            WHERE _rn = 1 AND NOT EXISTS (
-                SELECT 1 FROM {ds.scan_sql('posts')} AS e
-                WHERE e.platform = s.platform AND e.post_id = s.post_id)
-        ) TO {sql_lit(tmp.as_posix())} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 500000)"""
+                FROM stage_posts WHERE _err_reason IS NULL) WHERE _rn = 1)"""
+    else:
+        source = "(SELECT * FROM stage_posts WHERE _err_reason IS NULL)"
+    anti = (
+        f"""WHERE NOT EXISTS (SELECT 1 FROM {ds.scan_sql('posts')} AS e
+                WHERE e.platform = s.platform AND e.post_id = s.post_id)"""
+        if existing
+        else ""
+    )
+    con.execute(
+        f"""COPY (SELECT {cols} FROM {source} AS s {anti})
+        TO {sql_lit(tmp.as_posix())} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 500000)"""
     )
     ingested = con.execute(f"SELECT count(*) FROM read_parquet({sql_lit(tmp.as_posix())})").fetchone()[0]
     if ingested:
