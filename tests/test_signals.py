@@ -116,7 +116,7 @@ def _run(rows: list[dict], sig: str, **kw) -> dict[tuple[str, str], dict]:
 _EXACT = ["co_repost", "co_reply", "co_quote", "co_link", "co_domain", "co_hashtag_sequence", "co_text"]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_row, min_size=0, max_size=30), st.sampled_from([W, None, 1]))
 def test_windowed_signals_match_brute_force(raw: list[dict], window: float | None) -> None:
     rows = _rows(raw)

@@ -78,7 +78,9 @@ def run_signal(
     sig = get(name)
     kw = {**sig.defaults, **(params or {})}
     stats = sig.compute(con, f"{out}__e", time_window=time_window, max_bucket=max_bucket, evidence=evidence, **kw)
-    score_edges(con, f"{out}__e", out)
+    a = int(stats.get("accounts", 0))
+    stats["n_tests"] = a * (a - 1) // 2
+    score_edges(con, f"{out}__e", out, n_tests=stats["n_tests"])
     con.execute(f"DROP TABLE {out}__e")
     stats["parameters"] = {"time_window": time_window if sig.windowed else None, "max_bucket": max_bucket,
                            "evidence": evidence, **kw}

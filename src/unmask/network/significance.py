@@ -4,8 +4,11 @@ Every signal writes, for each account pair, the observed number of shared object
 and its expectation ``expected`` under a null model that keeps each account's volume and each
 object's popularity and timing (see :func:`unmask.signals._window.volume_expectation`). Here
 ``n_shared`` is treated as Poisson with that mean: ``p = P(X >= n_shared)``. Within one signal the
-p-values of *all* candidate pairs (every pair with at least one co-share — pairs with none cannot
-be tested for excess) are turned into Benjamini–Hochberg q-values. The default keeps edges with
+p-values are turned into Benjamini–Hochberg q-values over the family of *all* account pairs of
+the signal (``C(accounts, 2)``): pairs with no co-share have ``p = 1`` and are not stored, but they
+count in ``m``. Testing only the pairs that co-shared at least once would be a selection effect —
+in a viral swarm every one of the hundreds of thousands of co-sharing pairs has a small ``p``
+(about the chance of two given accounts meeting on that post) and would all pass. The default keeps edges with
 ``q <= 0.01`` and ``n_shared >= 2``.
 
 Peers instead keep the top percentile of edge weights or a fixed count; that fires on pure noise
@@ -30,22 +33,26 @@ def poisson_sf(n: np.ndarray, lam: np.ndarray) -> np.ndarray:
     return np.where(n <= 0, 1.0, stats.poisson.sf(n - 1, lam))
 
 
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """Benjamini–Hochberg adjusted p-values (q-values), same order as ``p``."""
+def benjamini_hochberg(p: np.ndarray, n_tests: int | None = None) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (q-values), same order as ``p``.
+
+    ``n_tests`` (>= ``len(p)``) is the size of the whole family when the remaining tests have
+    ``p = 1`` and are not listed.
+    """
     p = np.asarray(p, dtype=np.float64)
-    m = p.size
-    if m == 0:
+    if p.size == 0:
         return p.copy()
+    m = max(int(n_tests or 0), p.size)
     order = np.argsort(p, kind="stable")
-    ranked = p[order] * m / np.arange(1, m + 1)
+    ranked = p[order] * m / np.arange(1, p.size + 1)
     q_sorted = np.minimum.accumulate(ranked[::-1])[::-1]
-    q = np.empty(m)
+    q = np.empty(p.size)
     q[order] = np.minimum(q_sorted, 1.0)
     return q
 
 
-def score_edges(con: duckdb.DuckDBPyConnection, table: str, out: str) -> None:
-    """Write ``out`` = ``table`` plus ``p_value`` and ``q_value`` (BH over all rows of ``table``).
+def score_edges(con: duckdb.DuckDBPyConnection, table: str, out: str, *, n_tests: int | None = None) -> None:
+    """Write ``out`` = ``table`` plus ``p_value`` and ``q_value`` (BH over ``n_tests`` pairs).
 
     Only three numeric columns travel to NumPy (the Poisson tail has no portable SQL form); the
     result is joined back by row id.
@@ -54,7 +61,7 @@ def score_edges(con: duckdb.DuckDBPyConnection, table: str, out: str) -> None:
     n = np.asarray(arr["n_shared"])
     lam = np.asarray(arr["expected"])
     p = poisson_sf(n, lam)
-    q = benjamini_hochberg(p)
+    q = benjamini_hochberg(p, n_tests)
     scores = pa.table({"rid": np.asarray(arr["rid"]), "p_value": p, "q_value": q})
     con.register(f"{out}__scores", scores)
     con.execute(

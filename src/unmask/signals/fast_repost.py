@@ -84,6 +84,9 @@ def compute(
         """
     )
     stats["fast_reposts"] = int(n_total)
+    stats["accounts"] = con.execute(
+        f"SELECT count(*) FROM (SELECT account_id FROM {out}__fr UNION SELECT author FROM {out}__fr) u"
+    ).fetchone()[0]
     stats["reposter_author_pairs"] = con.execute(f"SELECT count(*) FROM {out}__ra").fetchone()[0]
     stats["candidate_pairs"] = con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
     for s in ("__fr", "__rr", "__ra"):
