@@ -1,0 +1,293 @@
+"""Operator time zone and calendar: UTC offset, human-rhythm fit, weekend, closures, DST, location.
+
+Why: a farm posts on its own office clock. Hour-of-day counts in UTC, fitted against human
+daily-rhythm templates shifted by every candidate offset, say where the keyboards are; the same
+fit says when the rhythm is *not* human (flat 24/7 scheduling). Weekday and per-date counts in the
+inferred local time give the weekend and closures; per-month fits give daylight-saving shifts.
+All counting happens in DuckDB; numpy fits the resulting 24-vectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from scipy import stats
+
+from unmask.forensics._common import Finding, circ_dist, scope
+from unmask.forensics.locations import DST, claimed_offset
+
+__all__ = ["TEMPLATES", "WEEKENDS", "fit_offset", "timezone"]
+
+#: Human activity by local hour (0..23), relative. "general": the public's evening-peaked day;
+#: "office": a 9-to-6 working day; "daytime": awake 8-23, flat, with a night trough.
+TEMPLATES: dict[str, np.ndarray] = {
+    "general": np.array([.55, .38, .25, .17, .13, .13, .20, .35, .52, .65, .72, .77,
+                         .80, .80, .80, .80, .82, .85, .88, .92, .97, 1.0, .92, .75]),
+    "office": np.array([.04, .02, .02, .02, .02, .03, .06, .15, .50, .90, 1.0, 1.0,
+                        .95, .80, .95, 1.0, 1.0, .90, .50, .20, .12, .10, .08, .06]),
+    "daytime": np.array([.30, .10, .05, .04, .04, .05, .15, .50, .85, 1.0, 1.0, 1.0,
+                         1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, .80, .55]),
+}
+#: Human share in the mixture with a flat (machine) profile.
+ALPHAS = np.array([0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95, 0.99])
+OFFSETS = np.arange(-11, 13)
+#: Candidate weekends (Monday = 0).
+WEEKENDS: dict[str, tuple[int, ...]] = {
+    "Sun": (6,), "Sat-Sun": (5, 6), "Fri-Sat": (4, 5), "Fri": (4,), "Thu-Fri": (3, 4),
+}
+
+_TS = "(created_at AT TIME ZONE 'UTC')"
+
+
+def _model_bank() -> tuple[np.ndarray, list[tuple[str, int, float]]]:
+    """Log-probabilities [models, 24 UTC hours] for every template × offset × human share."""
+    logs, keys = [], []
+    h = np.arange(24)
+    for name, t in TEMPLATES.items():
+        t = t / t.sum()
+        for o in OFFSETS:
+            shifted = t[(h + o) % 24]  # UTC hour h is local hour h + o
+            for a in ALPHAS:
+                logs.append(np.log(a * shifted + (1 - a) / 24))
+                keys.append((name, int(o), float(a)))
+    return np.array(logs), keys
+
+
+_BANK, _KEYS = _model_bank()
+
+
+def fit_offset(hour_counts: np.ndarray) -> dict[str, Any]:
+    """Fit UTC-hour counts (24, or [n, 24] for many) against the template bank.
+
+    Returns the best template, offset, human share, log-likelihoods and the fitted curve. For a
+    2-D input the offsets/templates/shares come back as arrays (one per row).
+    """
+    c = np.asarray(hour_counts, dtype=float)
+    ll = c @ _BANK.T if c.ndim == 2 else _BANK @ c
+    if c.ndim == 2:
+        best = ll.argmax(axis=1)
+        return {
+            "offset": np.array([_KEYS[i][1] for i in best]),
+            "template": [_KEYS[i][0] for i in best],
+            "human_share": np.array([_KEYS[i][2] for i in best]),
+        }
+    i = int(ll.argmax())
+    name, o, a = _KEYS[i]
+    n = c.sum()
+    ll_flat = n * np.log(1 / 24)
+    fitted = np.exp(_BANK[i]) * n
+    # a likelihood ratio against the flat (machine) profile; df: template, offset, share
+    lr = 2 * (ll[i] - ll_flat)
+    # per-offset profile likelihood (best over templates and shares)
+    prof = np.full(24, -np.inf)
+    for j, (_, oo, _) in enumerate(_KEYS):
+        k = oo + 11
+        prof[k] = max(prof[k], ll[j])
+    obs = c / max(n, 1)
+    fit = fitted / max(n, 1)
+    r = float(np.corrcoef(obs, fit)[0, 1]) if n > 0 and obs.std() > 0 and fit.std() > 0 else float("nan")
+    dev = 2 * float(np.sum(np.where(c > 0, c * np.log(np.where(c > 0, c, 1) / fitted), 0.0)))
+    return {
+        "offset": o, "template": name, "human_share": a, "loglik": float(ll[i]),
+        "lr_vs_flat": float(lr), "p_vs_flat": float(stats.chi2.sf(lr, 3)), "r": r,
+        "deviance_per_post": dev / max(n, 1), "fitted": fitted, "profile_ll": prof,
+    }
+
+
+def _verdict(fit: dict[str, Any], trough: float, n: int) -> str:
+    if n < 50:
+        return "too few posts"
+    if fit["p_vs_flat"] > 0.01 or fit["human_share"] <= 0.25 or trough > 0.6:
+        return "not human (flat 24/7)"
+    if fit["human_share"] >= 0.55 and trough < 0.35 and fit["r"] >= 0.7:
+        return "human"
+    return "uncertain"
+
+
+def _weekend(day_counts: np.ndarray, dows: np.ndarray) -> dict[str, Any]:
+    """Which local weekdays are the weekend, from per-date counts (Welch t on each candidate)."""
+    out: dict[str, Any] = {"weekend": "none", "weekend_ratio": None, "weekend_p": None, "candidates": {}}
+    if len(day_counts) < 14:
+        out["weekend"] = "unknown (under two weeks)"
+        return out
+    best, best_t = None, 0.0
+    for name, days in WEEKENDS.items():
+        m = np.isin(dows, days)
+        we, wd = day_counts[m], day_counts[~m]
+        if len(we) < 2 or len(wd) < 2 or wd.mean() == 0:
+            continue
+        t, p = stats.ttest_ind(wd, we, equal_var=False)
+        t = float(np.nan_to_num(t))
+        ratio = float(we.mean() / wd.mean())
+        out["candidates"][name] = {"t": t, "p": float(p) / 2 if t > 0 else 1.0, "ratio": ratio}
+        if t > best_t:
+            best, best_t = name, t
+    if best is not None:
+        c = out["candidates"][best]
+        out["weekend_ratio"], out["weekend_p"] = c["ratio"], c["p"]
+        if c["p"] < 0.01 and c["ratio"] < 0.6:
+            out["weekend"] = best
+    return out
+
+
+def timezone(
+    con: duckdb.DuckDBPyConnection,
+    accounts: Sequence[str] | None = None,
+    *,
+    min_account_posts: int = 100,
+    bootstrap: int = 200,
+    seed: int = 0,
+) -> Finding:
+    """Operator UTC offset (with a bootstrap CI), human-rhythm verdict, weekend, closures, DST,
+    and claimed vs inferred location for ``accounts`` (all accounts when None).
+
+    ``posts`` (and ``accounts``, if present) must be views on ``con``. The evidence table has one
+    row per account: posts, own offset (accounts with ``min_account_posts`` or more), claimed
+    location and its offset, and a mismatch flag.
+    """
+    v = scope(con, accounts)
+    dh = con.execute(
+        f"SELECT CAST({_TS} AS DATE) AS d, hour({_TS}) AS h, count(*) FROM {v} GROUP BY ALL ORDER BY 1, 2"
+    ).fetchnumpy()
+    n_posts = int(dh["count_star()"].sum()) if len(dh["d"]) else 0
+    summary: dict[str, Any] = {"analysis": "timezone", "posts": n_posts,
+                               "accounts": con.execute("SELECT count(*) FROM fx_group").fetchone()[0]}
+    if n_posts == 0:
+        summary["verdict"] = "no posts"
+        return Finding("timezone", summary, pa.table({"account_id": pa.array([], pa.string())}))
+    days, d_idx = np.unique(dh["d"], return_inverse=True)
+    mat = np.zeros((len(days), 24))
+    np.add.at(mat, (d_idx, dh["h"].astype(int)), dh["count_star()"])
+    hours = mat.sum(axis=0)
+    fit = fit_offset(hours)
+    o = fit["offset"]
+    # bootstrap over days for the confidence interval
+    rng = np.random.default_rng(seed)
+    boot = rng.integers(0, len(days), size=(bootstrap, len(days)))
+    bc = np.stack([mat[b].sum(axis=0) for b in boot]) if len(days) > 1 else hours[None, :]
+    bo = fit_offset(bc)["offset"]
+    dev = ((bo - o + 12) % 24) - 12
+    lo, hi = np.percentile(dev, [2.5, 97.5])
+    local = np.roll(hours, -o)  # local hour k = UTC hour k - o
+    trough = float(np.convolve(np.r_[local, local[:3]], np.ones(4) / 4, "valid")[:24].min() / max(local.mean(), 1e-9))
+    summary.update({
+        "offset": o, "offset_ci": [o + float(lo), o + float(hi)], "template": fit["template"],
+        "human_share": fit["human_share"], "r": fit["r"], "lr_vs_flat": fit["lr_vs_flat"],
+        "p_vs_flat": fit["p_vs_flat"], "deviance_per_post": fit["deviance_per_post"],
+        "night_trough_ratio": trough,
+    })
+    summary["verdict"] = _verdict(fit, trough, n_posts)
+    human = summary["verdict"] in ("human", "uncertain")
+
+    # calendar in inferred local time: per-date counts over the full span (zero days included)
+    dc = con.execute(
+        f"""WITH c AS (SELECT CAST({_TS} + to_hours({o}) AS DATE) AS d, count(*) AS n FROM {v} GROUP BY 1),
+                 r AS (SELECT CAST(unnest(range(min(d), max(d) + 1, INTERVAL 1 DAY)) AS DATE) AS d FROM c)
+            SELECT r.d, isodow(r.d) - 1 AS dow, coalesce(c.n, 0) AS n FROM r LEFT JOIN c USING (d) ORDER BY 1"""
+    ).fetchnumpy()
+    counts, dows = dc["n"].astype(float), dc["dow"].astype(int)
+    wk = _weekend(counts, dows) if human else {"weekend": "n/a (not a human rhythm)"}
+    summary.update({k: wk.get(k) for k in ("weekend", "weekend_ratio", "weekend_p")})
+    summary["weekend_candidates"] = wk.get("candidates", {})
+    # closures: dates far below their weekday's median
+    closures = []
+    if human and len(counts) >= 14:
+        med = np.array([np.median(counts[dows == k]) for k in range(7)])
+        lam = med[dows]
+        p = stats.poisson.cdf(counts, np.maximum(lam, 1e-9))
+        for i in np.flatnonzero((lam >= 5) & (counts <= 0.25 * lam) & (p < 1e-3)):
+            closures.append({"date": str(dc["d"][i])[:10], "posts": int(counts[i]), "expected": float(lam[i]),
+                             "p": float(p[i])})
+    summary["closures"] = closures
+    # DST: offset per calendar month
+    mh = con.execute(
+        f"SELECT strftime({_TS}, '%Y-%m') AS m, hour({_TS}) AS h, count(*) AS n FROM {v} GROUP BY ALL ORDER BY 1, 2"
+    ).fetchnumpy()
+    months = []
+    for m in np.unique(mh["m"]):
+        sel = mh["m"] == m
+        hc = np.zeros(24)
+        hc[mh["h"][sel].astype(int)] = mh["n"][sel]
+        if hc.sum() >= 150:
+            months.append({"month": str(m), "posts": int(hc.sum()), "offset": int(fit_offset(hc)["offset"])})
+    summary["monthly_offsets"] = months
+    summary["dst"] = _dst(months) if human else None
+
+    table = _per_account(con, v, o, min_account_posts)
+    plots = _plots(con, v, o, fit)
+    plots["daily"] = pa.table({"date": dc["d"], "weekday": dows, "posts": counts})
+    plots["offset_profile"] = pa.table({"offset": OFFSETS, "loglik": fit["profile_ll"]})
+    claimed = [x for x in table.column("claimed_offset").to_pylist() if x is not None]
+    if claimed:
+        vals, cnt = np.unique(np.round(claimed, 1), return_counts=True)
+        top = float(vals[cnt.argmax()])
+        summary["claimed_offset_mode"] = top
+        summary["claimed_share"] = float(cnt.max() / len(claimed))
+        summary["accounts_with_claimed_location"] = len(claimed)
+        summary["location_mismatch"] = bool(human and circ_dist(top, o) > 1.5)
+        summary["mismatched_accounts"] = int(sum(x for x in table.column("mismatch").to_pylist() if x))
+    return Finding("timezone", summary, table, plots)
+
+
+def _dst(months: list[dict[str, Any]]) -> dict[str, Any] | None:
+    summer = [m["offset"] for m in months if int(m["month"][5:]) in (4, 5, 6, 7, 8, 9)]
+    winter = [m["offset"] for m in months if int(m["month"][5:]) in (11, 12, 1, 2)]
+    if len(summer) < 2 or len(winter) < 2:
+        return None
+    s, w = float(np.median(summer)), float(np.median(winter))
+    shift = ((s - w + 12) % 24) - 12
+    kind = {1.0: "northern-hemisphere DST", -1.0: "southern-hemisphere DST", 0.0: "none"}.get(shift, "irregular")
+    return {"summer_offset": s, "winter_offset": w, "shift": shift, "kind": kind}
+
+
+def _per_account(con: duckdb.DuckDBPyConnection, v: str, group_offset: int, min_posts: int) -> pa.Table:
+    ah = con.execute(
+        f"SELECT account_id, hour({_TS}) AS h, count(*) AS n FROM {v} GROUP BY ALL ORDER BY 1"
+    ).fetchnumpy()
+    ids, idx = np.unique(ah["account_id"], return_inverse=True)
+    mat = np.zeros((len(ids), 24))
+    np.add.at(mat, (idx, ah["h"].astype(int)), ah["n"])
+    n = mat.sum(axis=1)
+    own = np.full(len(ids), np.nan)
+    big = n >= min_posts
+    if big.any():
+        own[big] = fit_offset(mat[big])["offset"]
+    try:
+        loc = dict(con.execute(
+            "SELECT account_id, any_value(location) FROM accounts WHERE account_id IN "
+            "(SELECT account_id FROM fx_group) GROUP BY 1"
+        ).fetchall())
+    except duckdb.Error:
+        loc = {}
+    rows = []
+    for i, a in enumerate(ids):
+        co, name = claimed_offset(loc.get(a))
+        ref = own[i] if np.isfinite(own[i]) else group_offset
+        mism = None
+        if co is not None:
+            d = circ_dist(co, ref)
+            if name in DST:  # summer time puts the clock one hour further east
+                d = min(d, circ_dist(co + 1, ref))
+            mism = bool(d > 1.5)
+        rows.append({"account_id": str(a), "posts": int(n[i]),
+                     "offset": int(own[i]) if np.isfinite(own[i]) else None,
+                     "location": loc.get(a), "claimed_place": name, "claimed_offset": co, "mismatch": mism})
+    schema = pa.schema([("account_id", pa.string()), ("posts", pa.int64()), ("offset", pa.int64()),
+                        ("location", pa.string()), ("claimed_place", pa.string()),
+                        ("claimed_offset", pa.float64()), ("mismatch", pa.bool_())])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _plots(con: duckdb.DuckDBPyConnection, v: str, o: int, fit: dict[str, Any]) -> dict[str, pa.Table]:
+    how = con.sql(
+        f"""SELECT isodow({_TS}) - 1 AS weekday_utc, hour({_TS}) AS hour_utc,
+                   isodow({_TS} + to_hours({o})) - 1 AS weekday_local, hour({_TS} + to_hours({o})) AS hour_local,
+                   count(*) AS posts FROM {v} GROUP BY ALL ORDER BY 1, 2"""
+    ).to_arrow_table()
+    h = np.arange(24)
+    curve = pa.table({"hour_utc": h, "hour_local": (h + o) % 24, "fitted": fit["fitted"]})
+    return {"hour_weekday": how, "fitted_curve": curve}

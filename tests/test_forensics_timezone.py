@@ -1,0 +1,102 @@
+"""Operator time zone and calendar on hand-built worlds with known answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from forensics_synth import EPOCH, accounts_table, local_times, posts_table, write_dataset
+from unmask.engine import connect
+from unmask.forensics import timezone
+from unmask.forensics.locations import claimed_offset
+from unmask.forensics.timezone import fit_offset
+
+SAT_SUN = [1, 1, 1, 1, 1, 0.1, 0.1]
+FRI_SAT = [1, 1, 1, 1, 0.1, 0.1, 1]
+
+
+def _con(tmp_path, posts, accounts=None):
+    ds = write_dataset(tmp_path, posts, accounts)
+    con = connect()
+    ds.register(con)
+    return con
+
+
+@pytest.mark.parametrize("offset", [-8, -5, 0, 3, 5, 9])
+def test_human_rhythm_offset_within_one_hour(tmp_path, offset):
+    rng = np.random.default_rng(100 + offset)
+    t = local_times(rng, 400, offset=offset, weekday_weights=SAT_SUN)
+    f = timezone(_con(tmp_path, posts_table(rng.integers(0, 8, len(t)), t)))
+    s = f.summary
+    assert abs(((s["offset"] - offset + 12) % 24) - 12) <= 1
+    assert s["offset_ci"][0] <= s["offset"] <= s["offset_ci"][1]
+    assert s["verdict"] == "human"
+    assert {"hour_weekday", "fitted_curve", "daily"} <= set(f.plots)
+    assert f.plots["hour_weekday"].column("posts").to_numpy().sum() == 400
+
+
+def test_flat_activity_is_not_human(tmp_path):
+    rng = np.random.default_rng(1)
+    t = EPOCH.timestamp() + rng.uniform(0, 84 * 86400, 3000)
+    s = timezone(_con(tmp_path, posts_table(rng.integers(0, 5, 3000), t))).summary
+    assert s["verdict"] == "not human (flat 24/7)"
+    assert s["human_share"] <= 0.25
+
+
+@pytest.mark.parametrize(("weights", "expected"), [(SAT_SUN, "Sat-Sun"), (FRI_SAT, "Fri-Sat"),
+                                                    ([1, 1, 1, 1, 0.1, 1, 1], "Fri"),
+                                                    ([1] * 7, "none")])
+def test_weekend_detection(tmp_path, weights, expected):
+    rng = np.random.default_rng(7)
+    t = local_times(rng, 3000, offset=3.5 if expected == "Fri" else 3, weekday_weights=weights)
+    s = timezone(_con(tmp_path, posts_table(rng.integers(0, 20, len(t)), t))).summary
+    assert s["weekend"] == expected
+
+
+def test_closure_on_a_holiday(tmp_path):
+    rng = np.random.default_rng(3)
+    t = local_times(rng, 6000, offset=3, weekday_weights=SAT_SUN)
+    local_day = ((t + 3 * 3600 - EPOCH.timestamp()) // 86400).astype(int)
+    t = t[local_day != 23]  # Wednesday 2017-01-25 local: office closed
+    s = timezone(_con(tmp_path, posts_table(rng.integers(0, 20, len(t)), t))).summary
+    assert [c["date"] for c in s["closures"]] == ["2017-01-25"]
+
+
+def test_daylight_saving_shift(tmp_path):
+    rng = np.random.default_rng(5)
+    parts = []
+    for m in range(1, 13):
+        start = dt.datetime(2017, m, 1, tzinfo=dt.UTC)
+        off = 2 if m in (4, 5, 6, 7, 8, 9, 10) else 1  # Central European time
+        parts.append(local_times(rng, 600, days=28, offset=off, start=start))
+    t = np.concatenate(parts)
+    s = timezone(_con(tmp_path, posts_table(rng.integers(0, 20, len(t)), t))).summary
+    assert s["dst"]["kind"] == "northern-hemisphere DST"
+    assert s["dst"]["winter_offset"] == 1
+
+
+def test_claimed_location_mismatch(tmp_path):
+    rng = np.random.default_rng(9)
+    t = local_times(rng, 2000, offset=1)  # a Tirana office week (UTC+1)
+    ids = rng.integers(0, 4, len(t))
+    acc = accounts_table([{"account_id": str(i), "location": "Tehran, Iran"} for i in range(4)])
+    f = timezone(_con(tmp_path, posts_table(ids, t), acc), min_account_posts=300)
+    assert f.summary["location_mismatch"] is True
+    assert f.summary["claimed_offset_mode"] == 3.5
+    assert all(f.table.column("mismatch").to_pylist())
+
+
+def test_gazetteer():
+    assert claimed_offset("St Petersburg, Russia")[0] == 3
+    assert claimed_offset("Atlanta, GA")[0] == -5
+    assert claimed_offset("somewhere nice") == (None, None)
+
+
+def test_fit_offset_vectorised():
+    rng = np.random.default_rng(0)
+    from forensics_synth import HUMAN
+    rows = [np.bincount((rng.choice(24, 500, p=HUMAN / HUMAN.sum()) - o) % 24, minlength=24) for o in (0, 4, -6)]
+    got = fit_offset(np.array(rows))["offset"]
+    assert all(abs(g - o) <= 1 for g, o in zip(got, (0, 4, -6), strict=True))
