@@ -50,6 +50,7 @@ def _registry() -> dict[str, Reader]:
         __import__("unmask.ingest.twarc2", fromlist=["Twarc2Reader"]).Twarc2Reader(),
         __import__("unmask.ingest.jetstream", fromlist=["JetstreamReader"]).JetstreamReader(),
         __import__("unmask.ingest.ira", fromlist=["IRAReader"]).IRAReader(),
+        __import__("unmask.ingest.cnt", fromlist=["CNTReader"]).CNTReader(),
     ]
     return {r.name: r for r in found}
 
