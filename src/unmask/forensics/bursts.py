@@ -79,9 +79,12 @@ def bursts(
     """Creation-burst scan, id neighbourhoods, handle patterns, default profiles and field reuse.
 
     Needs the ``accounts`` view (``created_at``); the background is every account not in the group
-    (uniform over the observed span when fewer than 30 such accounts exist).
+    (uniform over the observed span when fewer than 30 such accounts exist, as for ``accounts=None``).
     """
-    scope(con, accounts)
+    if accounts is None:  # the group is every account: test against a uniform background
+        con.execute("CREATE OR REPLACE TEMP TABLE fx_group AS SELECT DISTINCT account_id FROM accounts")
+    else:
+        scope(con, accounts)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE fx_acc AS SELECT a.*, a.account_id IN (SELECT account_id FROM fx_group) AS in_group "
         "FROM accounts a"
@@ -104,7 +107,7 @@ def bursts(
             w["start_epoch"], w["end_epoch"] = w["start"], w["end"]
             w["start"], w["end"] = _iso(w["start"]), _iso(w["end"])
         summary.update({"scan_llr": res["llr"], "p_value": res["p_value"], "null_llr_95": res["null_95"],
-                        "burst_windows": res["windows"], "burst": bool(res["p_value"] < 0.01 and res["windows"])})
+                        "burst_windows": res["windows"], "burst": bool(res["p_value"] <= 0.01 and res["windows"])})
     else:
         summary.update({"burst": None, "p_value": None, "burst_windows": [], "note": "fewer than 5 creation dates"})
     summary.update(_ids(con))

@@ -193,7 +193,10 @@ def shared_hands(
     acc = np.array(keys.column("account_id").to_pylist())
     ids, idx, cnt = np.unique(acc, return_inverse=True, return_counts=True)
     summary: dict[str, Any] = {"analysis": "shared_hands"}
-    sd = x.std(0)
+    if len(x) < 2:
+        x = np.zeros((0, x.shape[1]))
+        ids, idx, cnt = ids[:0], idx[:0], cnt[:0]
+    sd = x.std(0) if len(x) else np.zeros(x.shape[1])
     z = (x[:, sd > 0] - x[:, sd > 0].mean(0)) / sd[sd > 0] if len(x) else x
     means = np.zeros((len(ids), z.shape[1]))
     np.add.at(means, idx, z)
