@@ -19,6 +19,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("unmask.cli.ingest", "info"),
     ("unmask.cli.ingest", "formats"),
     ("unmask.cli.ingest", "rejects"),
+    ("unmask.cli.simulate", "simulate"),
+    ("unmask.cli.simulate", "evaluate"),
     ("unmask.cli.forensics", "forensics"),
     ("unmask.cli.coordinate", "coordinate"),
 ]
