@@ -51,6 +51,7 @@ def _registry() -> dict[str, Reader]:
         __import__("unmask.ingest.jetstream", fromlist=["JetstreamReader"]).JetstreamReader(),
         __import__("unmask.ingest.ira", fromlist=["IRAReader"]).IRAReader(),
         __import__("unmask.ingest.cnt", fromlist=["CNTReader"]).CNTReader(),
+        __import__("unmask.ingest.coortweet", fromlist=["CooRTweetReader"]).CooRTweetReader(),
     ]
     return {r.name: r for r in found}
 
