@@ -52,6 +52,7 @@ def _registry() -> dict[str, Reader]:
         __import__("unmask.ingest.ira", fromlist=["IRAReader"]).IRAReader(),
         __import__("unmask.ingest.cnt", fromlist=["CNTReader"]).CNTReader(),
         __import__("unmask.ingest.coortweet", fromlist=["CooRTweetReader"]).CooRTweetReader(),
+        __import__("unmask.ingest.generic", fromlist=["GenericReader"]).GenericReader(),
     ]
     return {r.name: r for r in found}
 
