@@ -30,12 +30,13 @@ def kmeans(x: np.ndarray, k: int, *, seed: int = 0, n_init: int = 5, iters: int 
     for _ in range(n_init):
         c = [x[rng.integers(len(x))]]
         for _ in range(1, k):
-            d = np.min(((x[:, None, :] - np.array(c)[None]) ** 2).sum(-1), axis=1)
+            d = np.maximum(np.min(((x[:, None, :] - np.array(c)[None]) ** 2).sum(-1), axis=1), 0)
             c.append(x[rng.choice(len(x), p=d / d.sum())] if d.sum() > 0 else x[rng.integers(len(x))])
         cen = np.array(c)
         lab = np.zeros(len(x), int)
+        sq = (x ** 2).sum(1)[:, None]
         for _ in range(iters):
-            d = ((x[:, None, :] - cen[None]) ** 2).sum(-1)
+            d = sq + (cen ** 2).sum(1)[None] - 2 * x @ cen.T
             new = d.argmin(1)
             if (new == lab).all() and _ > 0:
                 break
@@ -54,15 +55,16 @@ def silhouette(x: np.ndarray, lab: np.ndarray) -> float:
     ks = np.unique(lab)
     if len(ks) < 2:
         return 0.0
-    d = np.sqrt(np.maximum(((x[:, None, :] - x[None]) ** 2).sum(-1), 0))
-    s = np.zeros(len(x))
-    for i in range(len(x)):
-        own = lab == lab[i]
-        if own.sum() <= 1:
-            continue
-        a = d[i, own].sum() / (own.sum() - 1)
-        b = min(d[i, lab == k].mean() for k in ks if k != lab[i])
-        s[i] = (b - a) / max(a, b, 1e-12)
+    sq = (x ** 2).sum(1)
+    d = np.sqrt(np.maximum(sq[:, None] + sq[None] - 2 * x @ x.T, 0))
+    onehot = (lab[:, None] == ks[None]).astype(float)
+    sizes = onehot.sum(0)
+    sums = d @ onehot  # total distance of each point to each cluster
+    own = (lab[:, None] == ks[None])
+    a = (sums * own).sum(1) / np.maximum((sizes * own).sum(1) - 1, 1)
+    other = np.where(own, np.inf, sums / sizes)
+    b = other.min(1)
+    s = np.where((sizes * own).sum(1) > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
     return float(s.mean())
 
 

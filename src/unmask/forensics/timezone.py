@@ -98,6 +98,36 @@ def fit_offset(hour_counts: np.ndarray) -> dict[str, Any]:
     }
 
 
+def calendar_offset(day_hour: np.ndarray) -> dict[str, Any]:
+    """Offset at which local *days* best explain the activity, for rhythms with no night trough.
+
+    ``day_hour`` is [consecutive UTC dates, 24] counts. A farm staffed around the clock still keeps
+    a calendar: weekends, holidays and busy days start and end at *local* midnight. For each offset
+    the hourly series is cut into local days and an independence model (day level × hour profile)
+    is fitted; the right offset leaves the least deviance per post. Returns the offset, the
+    deviance curve and the gain over the median offset (no gain = no calendar signal).
+    """
+    series = np.asarray(day_hour, float).ravel()
+    dev = np.full(len(OFFSETS), np.nan)
+    for j, o in enumerate(OFFSETS):
+        # local day k covers UTC hours 24k - o .. 24k - o + 23
+        first = int(np.ceil(o / 24)) if o > 0 else 0
+        ks = [k for k in range(first, len(series) // 24 + 1) if 24 * k - o >= 0 and 24 * k - o + 24 <= len(series)]
+        if len(ks) < 3:
+            continue
+        t = np.stack([series[24 * k - o: 24 * k - o + 24] for k in ks])
+        n = t.sum()
+        if n == 0:
+            continue
+        e = np.outer(t.sum(1), t.sum(0)) / n
+        m = t > 0
+        dev[j] = 2 * float((t[m] * np.log(t[m] / e[m])).sum()) / n
+    if np.all(np.isnan(dev)):
+        return {"offset": None, "gain": 0.0, "deviance": dev}
+    j = int(np.nanargmin(dev))
+    return {"offset": int(OFFSETS[j]), "gain": float(np.nanmedian(dev) - dev[j]), "deviance": dev}
+
+
 def _verdict(fit: dict[str, Any], trough: float, n: int) -> str:
     if n < 50:
         return "too few posts"
@@ -181,6 +211,15 @@ def timezone(
         "night_trough_ratio": trough,
     })
     summary["verdict"] = _verdict(fit, trough, n_posts)
+    # a round-the-clock rhythm (shift work, schedulers) has no night trough; its calendar (local
+    # midnights of weekends, holidays, busy days) is a second, weaker clue, reported beside it
+    full = np.zeros(((days[-1] - days[0]).astype("timedelta64[D]").astype(int) + 1, 24))
+    full[(days - days[0]).astype("timedelta64[D]").astype(int)] = mat
+    cal = calendar_offset(full)
+    summary["calendar_offset"], summary["calendar_gain"] = cal["offset"], cal["gain"]
+    if summary["verdict"] != "human":
+        summary["offset_note"] = ("no human daily rhythm: the offset is unreliable; calendar_offset needs "
+                                  "several weeks of weekends/holidays to mean anything")
     human = summary["verdict"] in ("human", "uncertain")
 
     # calendar in inferred local time: per-date counts over the full span (zero days included)
