@@ -86,7 +86,7 @@ def sources(w: World) -> Chunk:
     a = np.repeat(acc, n)
     t = w.human_times(a)
     outlet = np.isin(a, w.range["news_outlet"])
-    ch = w.new_chunk(a, t, mean_words=14.0, url_share=0.25)
+    ch = w.new_chunk(a, t, mean_words=20.0, url_share=0.25)
     ch.url = np.where(outlet, (w.rng.integers(2, 12, len(a)) << 32) + w.rng.integers(0, 2**31, len(a)), ch.url)
     leaders = np.isin(a, w.ops["activist"]["leaders"])
     ct = w.ops["activist"].setdefault("community_hashtags",

@@ -105,8 +105,8 @@ class Params:
     scale: float = 1.0
     start: str = "2024-03-04"
     days: int = 60
-    n_organic: int = 45_000
-    rate_log_mu: float = -2.8          # organic posts/day ~ LogNormal(mu, sigma)
+    n_organic: int = 56_000
+    rate_log_mu: float = -2.75          # organic posts/day ~ LogNormal(mu, sigma)
     rate_log_sigma: float = 1.6
     kind_shares: tuple[float, float, float, float] = (0.37, 0.43, 0.15, 0.05)
     influencer_share: float = 0.006
@@ -450,7 +450,7 @@ class World:
         path = rng.integers(0, 2**31, n)
         return np.where(has, d * (1 << 32) + path, -1)
 
-    def _texts(self, n: int, mean_words: float = 13.0) -> list[str]:
+    def _texts(self, n: int, mean_words: float = 22.0) -> list[str]:
         rng = self.rng
         lens = np.clip(rng.gamma(2.2, mean_words / 2.2, n).astype(np.int64), 1, 50)
         w = self.words[np.searchsorted(self.word_cw, rng.random(int(lens.sum())))]
@@ -483,8 +483,8 @@ class World:
         t = self.t0 + local - (self.offset_h[acct] * HOUR).astype(np.int64)
         return np.clip(t, self.t0, self.t1 - 1)
 
-    def _targets(self, cat: Catalogue, t_ms: np.ndarray, median_min: float = 25.0,
-                 sigma: float = 1.6) -> np.ndarray:
+    def _targets(self, cat: Catalogue, t_ms: np.ndarray, median_min: float = 45.0,
+                 sigma: float = 2.0) -> np.ndarray:
         """Pick a catalogue post for each engagement at ``t_ms``: human delay, popularity-weighted."""
         rng = self.rng
         d = _lognormal_delay_ms(rng, len(t_ms), median_min, sigma)
@@ -522,7 +522,7 @@ class World:
 
     def new_chunk(self, acct: np.ndarray, t_ms: np.ndarray, *, texts: list[str] | None = None,
                   tags: np.ndarray | None = None, url: np.ndarray | None = None,
-                  mean_words: float = 13.0, tag_mean: float = 0.35, url_share: float = 0.18) -> Chunk:
+                  mean_words: float = 22.0, tag_mean: float = 0.35, url_share: float = 0.18) -> Chunk:
         """An all-original chunk for ``acct`` at ``t_ms`` (random text, tags and links unless given)."""
         n = len(acct)
         neg = np.full(n, -1, np.int64)
