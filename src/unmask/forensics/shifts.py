@@ -142,7 +142,11 @@ def shifts(
         "handovers": handovers, "shift_table": rows,
         "mean_sharpness": float(np.mean([h["sharpness"] for h in handovers])) if handovers else None,
     })
-    summary["verdict"] = (f"{best_k} shifts" if best_k > 1 else "no shift structure")
+    if best_k > 1 and any(r["hours"] == 0 for r in rows):
+        summary["verdict"] = f"{best_k} sub-groups with different rhythms but no hand-over (they overlap in time)"
+        summary["handovers"] = []
+    else:
+        summary["verdict"] = f"{best_k} shifts" if best_k > 1 else "no shift structure"
     weekly, stab = _weekly(con, v, ids, lab, best_k, offset)
     summary["weekly_drift_hours"] = stab
     inside = [float(mat[i, np.flatnonzero((dom == lab[i]) & active)].sum() / mat[i].sum()) for i in range(len(ids))]

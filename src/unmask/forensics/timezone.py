@@ -235,8 +235,11 @@ def timezone(
     # closures: dates far below their weekday's median
     closures = []
     if human and len(counts) >= 14:
-        med = np.array([np.median(counts[dows == k]) for k in range(7)])
-        lam = med[dows]
+        # expected: median of the same weekday within ±4 weeks (volume drifts over months)
+        idx = np.arange(len(counts))
+        nb = idx[:, None] + 7 * np.array([-4, -3, -2, -1, 1, 2, 3, 4])[None]
+        ok = (nb >= 0) & (nb < len(counts))
+        lam = np.array([np.median(counts[nb[i][ok[i]]]) if ok[i].any() else 0.0 for i in idx])
         p = stats.poisson.cdf(counts, np.maximum(lam, 1e-9))
         for i in np.flatnonzero((lam >= 5) & (counts <= 0.25 * lam) & (p < 1e-3)):
             closures.append({"date": str(dc["d"][i])[:10], "posts": int(counts[i]), "expected": float(lam[i]),
