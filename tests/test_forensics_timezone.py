@@ -11,7 +11,7 @@ from forensics_synth import EPOCH, accounts_table, local_times, posts_table, wri
 from unmask.engine import connect
 from unmask.forensics import timezone
 from unmask.forensics.locations import claimed_offset
-from unmask.forensics.timezone import fit_offset
+from unmask.forensics.timezone import FLAT, fit_offset
 
 SAT_SUN = [1, 1, 1, 1, 1, 0.1, 0.1]
 FRI_SAT = [1, 1, 1, 1, 0.1, 0.1, 1]
@@ -41,7 +41,7 @@ def test_flat_activity_is_not_human(tmp_path):
     rng = np.random.default_rng(1)
     t = EPOCH.timestamp() + rng.uniform(0, 84 * 86400, 3000)
     s = timezone(_con(tmp_path, posts_table(rng.integers(0, 5, 3000), t))).summary
-    assert s["verdict"] == "not human (flat 24/7)"
+    assert s["verdict"] == FLAT
     assert s["human_share"] <= 0.25
 
 

@@ -20,7 +20,7 @@ from scipy import stats
 from unmask.forensics._common import Finding, circ_dist, scope
 from unmask.forensics.locations import DST, claimed_offset
 
-__all__ = ["TEMPLATES", "WEEKENDS", "fit_offset", "timezone"]
+__all__ = ["FLAT", "TEMPLATES", "WEEKENDS", "calendar_offset", "fit_offset", "timezone"]
 
 #: Human activity by local hour (0..23), relative. "general": the public's evening-peaked day;
 #: "office": a 9-to-6 working day; "daytime": awake 8-23, flat, with a night trough.
@@ -41,6 +41,8 @@ WEEKENDS: dict[str, tuple[int, ...]] = {
 }
 
 _TS = "(created_at AT TIME ZONE 'UTC')"
+#: Verdict for a day without a human night trough (a scheduler, round-the-clock shifts, or many zones).
+FLAT = "not human (flat 24/7: automation, round-the-clock shifts or mixed zones)"
 
 
 def _model_bank() -> tuple[np.ndarray, list[tuple[str, int, float]]]:
@@ -132,7 +134,7 @@ def _verdict(fit: dict[str, Any], trough: float, n: int) -> str:
     if n < 50:
         return "too few posts"
     if fit["p_vs_flat"] > 0.01 or fit["human_share"] <= 0.25 or trough > 0.6:
-        return "not human (flat 24/7)"
+        return FLAT
     if fit["human_share"] >= 0.55 and trough < 0.35 and fit["r"] >= 0.7:
         return "human"
     return "uncertain"
