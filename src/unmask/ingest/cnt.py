@@ -13,7 +13,8 @@ Differences, on purpose:
 * URLs are normalised like every other format's (tracking parameters, case, trailing slash);
   scheme-less URLs (``youtu.be/123``) are kept as written and their domain is read as if they
   had ``http://``;
-* a row with an unusable timestamp or id is rejected with its line rather than stopping the run;
+* a row with an unusable timestamp or id, or without eight fields, is rejected with its line
+  rather than stopping the run; a header without eight columns is an error naming the missing ones;
 * hashtags and mentions (handles) are extracted from ``message``; the tool ignores URLs of
   reposts for co-link, here they are kept and a signal can filter on ``kind``.
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from unmask.ingest._base import IngestContext, Reader, Sniff, head_text
+from unmask.ingest._base import FormatError, IngestContext, Reader, Sniff, head_text
 
 __all__ = ["CNTReader"]
 
@@ -58,7 +59,13 @@ class CNTReader(Reader):
         return Sniff(0, "no coordination-network-toolkit header")
 
     def stage(self, ctx: IngestContext) -> int:
-        # by position, like the tool: the header's own names do not matter
+        # by position, like the tool: the header's own names do not matter, their number does
+        header = ctx.csv_header()
+        if len(header) != len(COLUMNS):
+            missing = f"missing column(s) {', '.join(COLUMNS[len(header):])}" if len(header) < len(COLUMNS) else (
+                f"{len(header) - len(COLUMNS)} column(s) too many")
+            raise FormatError(f"{ctx.path}: {missing} for format 'cnt': the header has {len(header)} columns "
+                              f"({', '.join(header[:12])}); expected 8 in this order: {', '.join(COLUMNS)}")
         ctx.stage_csv("records", columns=list(COLUMNS), header=True)
         c = ctx.con
         n = c.execute("SELECT count(*) FROM records").fetchone()[0] + c.execute(
