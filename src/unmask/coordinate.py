@@ -40,6 +40,7 @@ from unmask.network.clusters import cluster_graph, clusters_table
 from unmask.network.fusion import fuse
 from unmask.network.significance import score_edges
 from unmask.signals import SIGNALS, get
+from unmask.signals._window import resolve_evidence
 
 __all__ = ["DEFAULT_SIGNALS", "CoordinateResult", "coordinate", "run_signal"]
 
@@ -73,15 +74,22 @@ def run_signal(
     max_bucket: int = 1000,
     evidence: int = 5,
     params: dict[str, Any] | None = None,
+    keep: str = "true",
 ) -> dict[str, Any]:
-    """Compute signal ``name`` on the ``posts`` view into table ``out`` with p and q values."""
+    """Compute signal ``name`` on the ``posts`` view into table ``out`` with p and q values.
+
+    Only rows matching the SQL condition ``keep`` (on the scored columns) are written, with their
+    evidence resolved to object ids and times.
+    """
     sig = get(name)
     kw = {**sig.defaults, **(params or {})}
     stats = sig.compute(con, f"{out}__e", time_window=time_window, max_bucket=max_bucket, evidence=evidence, **kw)
     a = int(stats.get("accounts", 0))
     stats["n_tests"] = a * (a - 1) // 2
-    score_edges(con, f"{out}__e", out, n_tests=stats["n_tests"])
-    con.execute(f"DROP TABLE {out}__e")
+    score_edges(con, f"{out}__e", f"{out}__s", n_tests=stats["n_tests"])
+    resolve_evidence(con, f"{out}__s", f"{out}__e_objects", out, keep)
+    for t in ("__e", "__s", "__e_objects"):
+        con.execute(f"DROP TABLE {out}{t}")
     stats["parameters"] = {"time_window": time_window if sig.windowed else None, "max_bucket": max_bucket,
                            "evidence": evidence, **kw}
     return stats
@@ -138,10 +146,10 @@ def coordinate(
     for n in names:
         t0 = time.perf_counter()
         st = run_signal(con, n, f"sig_{n}", time_window=time_window, max_bucket=max_bucket, evidence=evidence,
-                        params=(signal_params or {}).get(n))
+                        params=(signal_params or {}).get(n), keep=keep)
         con.execute(
             f"INSERT INTO coord_edges SELECT '{n}', account_a, account_b, weight, n_shared, n_objects, median_dt_s, first_at, "
-            f"last_at, p_value, q_value, symmetry, expected, evidence FROM sig_{n} WHERE {keep}"
+            f"last_at, p_value, q_value, symmetry, expected, evidence FROM sig_{n}"
         )
         st["kept_pairs"] = con.execute(f"SELECT count(*) FROM coord_edges WHERE signal = '{n}'").fetchone()[0]
         con.execute(f"DROP TABLE sig_{n}")

@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-__all__ = ["EDGE_COLUMNS", "pair_edges", "volume_expectation"]
+__all__ = ["EDGE_COLUMNS", "pair_edges", "resolve_evidence", "volume_expectation"]
 
 #: Columns of every raw signal edge table (before significance adds p_value and q_value).
 EDGE_COLUMNS = (
@@ -42,7 +42,7 @@ def pair_edges(
 ) -> dict[str, Any]:
     """Join ``events`` (account_id, obj, post_id, t DOUBLE seconds, ts) into account-pair edges.
 
-    Writes table ``out`` with :data:`EDGE_COLUMNS` where
+    Writes table ``out`` with :data:`EDGE_COLUMNS` and ``{out}_objects(obj, oid)``, where
 
     - ``weight``: the larger, over the two accounts, of the number of the account's posts that
       matched a post of the other (coordination-network-toolkit's directed weight, symmetrised);
@@ -52,61 +52,102 @@ def pair_edges(
     - ``n_objects``: distinct objects both accounts posted within the window;
     - ``symmetry``: smaller / larger of the two per-account matched-post counts (CooRTweet's
       edge symmetry score);
-    - ``evidence``: up to ``evidence`` (object, at_a, at_b) structs, earliest first;
+    - ``evidence``: up to ``evidence`` (oid, ta, tb) structs, earliest first — object numbers of
+      ``{out}_objects`` and epoch seconds; :func:`resolve_evidence` turns them into
+      (object, at_a, at_b) for the rows that are kept;
     - ``expected``: the null-model expectation of ``n_shared`` (see :func:`volume_expectation`).
 
     Returns counts (events, accounts, capped cells/objects/events, candidate pairs).
     """
     w = None if time_window is None else float(time_window)
     bucket = "CAST(0 AS BIGINT)" if w is None else f"CAST(floor(t / {w!r}) AS BIGINT)"
+    # integer keys: the join and the aggregates run on BIGINTs, strings come back at the end.
+    # aid follows account_id order, so aid_a < aid_b exactly when account_a < account_b.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out}__ev AS "
-        f"SELECT account_id, obj, post_id, t, ts, {bucket} AS b FROM {events}"
+        f"CREATE OR REPLACE TEMP TABLE {out}__acc AS SELECT account_id, row_number() OVER (ORDER BY account_id) AS aid "
+        f"FROM (SELECT DISTINCT account_id FROM {events}) d"
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out}__cap AS SELECT obj, b, count(*) AS m "
-        f"FROM {out}__ev GROUP BY obj, b HAVING count(*) > {int(max_bucket)}"
+        f"CREATE OR REPLACE TEMP TABLE {out}_objects AS SELECT obj, row_number() OVER (ORDER BY obj) AS oid "
+        f"FROM (SELECT DISTINCT obj FROM {events}) d"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {out}__ev AS "
+        f"SELECT a.aid, o.oid, hash(e.post_id) AS pid, e.t, {bucket} AS b FROM {events} e "
+        f"JOIN {out}__acc a ON a.account_id = e.account_id JOIN {out}_objects o ON o.obj = e.obj"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {out}__cap AS SELECT oid, b, count(*) AS m "
+        f"FROM {out}__ev GROUP BY oid, b HAVING count(*) > {int(max_bucket)}"
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {out}__k AS SELECT e.* FROM {out}__ev e "
-        f"LEFT JOIN {out}__cap c ON e.obj = c.obj AND e.b = c.b WHERE c.obj IS NULL"
+        f"LEFT JOIN {out}__cap c ON e.oid = c.oid AND e.b = c.b WHERE c.oid IS NULL"
     )
     if w is None:
-        join = f"FROM {out}__k e1 JOIN {out}__k e2 ON e2.obj = e1.obj"
+        join = f"FROM {out}__k e1 JOIN {out}__k e2 ON e2.oid = e1.oid"
         cond = ""
     else:
         join = (
             f"FROM {out}__k e1 CROSS JOIN (SELECT -1 AS d UNION ALL SELECT 0 UNION ALL SELECT 1) s "
-            f"JOIN {out}__k e2 ON e2.obj = e1.obj AND e2.b = e1.b + s.d"
+            f"JOIN {out}__k e2 ON e2.oid = e1.oid AND e2.b = e1.b + s.d"
         )
         cond = f" AND abs(e1.t - e2.t) <= {w!r}"
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {out}__raw AS
-        SELECT e1.account_id AS account_a, e2.account_id AS account_b,
-               count(DISTINCT e1.post_id) AS na, count(DISTINCT e2.post_id) AS nb,
-               count(DISTINCT e1.obj) AS n_objects,
-               median(abs(e1.t - e2.t)) AS median_dt_s,
-               min(least(e1.ts, e2.ts)) AS first_at,
-               max(greatest(e1.ts, e2.ts)) AS last_at,
-               list(struct_pack(object := e1.obj, at_a := e1.ts, at_b := e2.ts)
-                    ORDER BY least(e1.ts, e2.ts), e1.obj, e1.ts, e2.ts)[1:{int(evidence)}] AS evidence
+        CREATE OR REPLACE TEMP TABLE {out}__m AS
+        SELECT e1.aid AS a, e2.aid AS bb, e1.oid, e1.pid AS pa, e2.pid AS pb, abs(e1.t - e2.t) AS dt,
+               e1.t AS ta, e2.t AS tb
         {join}
-        WHERE e1.account_id < e2.account_id{cond}
-        GROUP BY e1.account_id, e2.account_id
+        WHERE e1.aid < e2.aid{cond}
+        """
+    )
+    # Most pairs meet once. Fixed-size aggregates (count, min, max) over every matched row first;
+    # the holistic ones (distinct counts, median, the top-k evidence sample) only over the rows of
+    # pairs that met more than once — on millions of one-off pairs this is several times faster
+    # and keeps memory flat.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {out}__g AS
+        SELECT a, bb, count(*) AS nr, min(dt) AS dt1, min(oid) AS oid1, min(ta) AS ta1, min(tb) AS tb1,
+               min(least(ta, tb)) AS first_t, max(greatest(ta, tb)) AS last_t
+        FROM {out}__m GROUP BY a, bb
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {out}__mm AS
+        SELECT m.* FROM {out}__m m JOIN (SELECT a, bb FROM {out}__g WHERE nr > 1) g ON g.a = m.a AND g.bb = m.bb
+        """
+    )
+    # the evidence sample is a top-k by time (min_by with k; Spark: a row_number() cut)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {out}__raw AS
+        SELECT a, bb, CAST(1 AS BIGINT) AS na, CAST(1 AS BIGINT) AS nb, CAST(1 AS BIGINT) AS n_objects,
+               dt1 AS median_dt_s, first_t, last_t,
+               [struct_pack(oid := oid1, ta := ta1, tb := tb1)] AS evidence
+        FROM {out}__g WHERE nr = 1
+        UNION ALL
+        SELECT a, bb, count(DISTINCT pa) AS na, count(DISTINCT pb) AS nb,
+               count(DISTINCT oid) AS n_objects, median(dt) AS median_dt_s,
+               min(least(ta, tb)) AS first_t, max(greatest(ta, tb)) AS last_t,
+               min_by(struct_pack(oid := oid, ta := ta, tb := tb),
+                      struct_pack(t := least(ta, tb), o := oid, a := ta, b := tb), {int(evidence)}) AS evidence
+        FROM {out}__mm GROUP BY a, bb
         """
     )
     stats = dict(
         zip(
             ("events", "accounts", "objects"),
             con.execute(
-                f"SELECT count(*), count(DISTINCT account_id), count(DISTINCT obj) FROM {out}__ev"
+                f"SELECT count(*), count(DISTINCT aid), count(DISTINCT oid) FROM {out}__ev"
             ).fetchone(),
             strict=True,
         )
     )
     cells, cobj, cev, cpairs = con.execute(
-        f"SELECT count(*), count(DISTINCT obj), coalesce(sum(m), 0), coalesce(sum(m * (m - 1) / 2), 0) "
+        f"SELECT count(*), count(DISTINCT oid), coalesce(sum(m), 0), coalesce(sum(m * (m - 1) / 2), 0) "
         f"FROM {out}__cap"
     ).fetchone()
     stats.update(capped_cells=int(cells), capped_objects=int(cobj), capped_events=int(cev))
@@ -114,16 +155,50 @@ def pair_edges(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
-        SELECT account_a, account_b, greatest(na, nb) AS weight, least(na, nb) AS n_shared, n_objects,
-               CAST(median_dt_s AS DOUBLE) AS median_dt_s, first_at, last_at,
+        SELECT xa.account_id AS account_a, xb.account_id AS account_b, greatest(na, nb) AS weight,
+               least(na, nb) AS n_shared, n_objects, CAST(median_dt_s AS DOUBLE) AS median_dt_s,
+               to_timestamp(first_t) AS first_at, to_timestamp(last_t) AS last_at,
                CAST(least(na, nb) AS DOUBLE) / greatest(na, nb) AS symmetry, evidence, expected
-        FROM {out}__rawx
+        FROM {out}__rawx r JOIN {out}__acc xa ON xa.aid = r.a JOIN {out}__acc xb ON xb.aid = r.bb
         """
     )
     stats["candidate_pairs"] = con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
-    for t in ("__ev", "__cap", "__k", "__raw", "__rawx"):
+    for t in ("__acc", "__ev", "__cap", "__k", "__m", "__g", "__mm", "__raw", "__rawx"):
         con.execute(f"DROP TABLE IF EXISTS {out}{t}")
     return stats
+
+
+def resolve_evidence(con: duckdb.DuckDBPyConnection, table: str, objects: str, out: str, where: str = "true") -> None:
+    """Write ``out`` = rows of ``table`` matching ``where`` with evidence as (object, at_a, at_b).
+
+    Signals keep evidence as (object number, seconds, seconds) so that the pair aggregation never
+    carries strings; only the rows that are kept get their object ids and times back.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {out}__kept AS
+        SELECT *, row_number() OVER () AS rid__ FROM {table} WHERE {where}
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {out}__evr AS
+        SELECT u.rid__, list(struct_pack(object := o.obj, at_a := to_timestamp(u.x.ta), at_b := to_timestamp(u.x.tb))
+                            ORDER BY u.i) AS evidence
+        FROM (SELECT rid__, unnest(evidence) AS x, unnest(generate_series(1, len(evidence))) AS i
+              FROM {out}__kept) u
+        JOIN {objects} o ON o.oid = u.x.oid
+        GROUP BY u.rid__
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {out} AS
+        SELECT k.* EXCLUDE (evidence, rid__), e.evidence FROM {out}__kept k JOIN {out}__evr e ON e.rid__ = k.rid__
+        """
+    )
+    con.execute(f"DROP TABLE {out}__kept")
+    con.execute(f"DROP TABLE {out}__evr")
 
 
 def volume_expectation(
@@ -142,7 +217,7 @@ def volume_expectation(
     """
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {raw}__vol AS "
-        f"SELECT account_id, count(*) AS n FROM {events} GROUP BY account_id"
+        f"SELECT aid, count(*) AS n FROM {events} GROUP BY aid"
     )
     big_n, sum_sq = con.execute(
         f"SELECT coalesce(sum(n), 0), coalesce(sum(n * n), 0) FROM {raw}__vol"
@@ -154,8 +229,7 @@ def volume_expectation(
         f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
         SELECT r.*, CAST(va.n AS DOUBLE) * vb.n * {k!r} AS expected
-        FROM {raw} r JOIN {raw}__vol va ON va.account_id = r.account_a
-                     JOIN {raw}__vol vb ON vb.account_id = r.account_b
+        FROM {raw} r JOIN {raw}__vol va ON va.aid = r.a JOIN {raw}__vol vb ON vb.aid = r.bb
         """
     )
     con.execute(f"DROP TABLE {raw}__vol")

@@ -37,11 +37,10 @@ def compute(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out}__fr AS
-        SELECT r.account_id, r.reposted_post_id AS obj, r.post_id, r.t, r.ts, o.account_id AS author,
-               o.t AS t_o, o.ts AS ts_o
-        FROM (SELECT platform, account_id, reposted_post_id, post_id, {T_EXPR} AS t, created_at AS ts
+        SELECT r.account_id, r.reposted_post_id AS obj, r.post_id, r.t, o.account_id AS author, o.t AS t_o
+        FROM (SELECT platform, account_id, reposted_post_id, post_id, {T_EXPR} AS t
               FROM posts WHERE kind = 'repost' AND reposted_post_id IS NOT NULL) r
-        JOIN (SELECT platform, post_id, account_id, {T_EXPR} AS t, created_at AS ts FROM posts) o
+        JOIN (SELECT platform, post_id, account_id, {T_EXPR} AS t FROM posts) o
           ON o.platform = r.platform AND o.post_id = r.reposted_post_id
         WHERE r.t - o.t >= 0 AND r.t - o.t <= {fs!r} AND r.account_id <> o.account_id
         """
@@ -52,19 +51,19 @@ def compute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out}__ra AS
         WITH x AS (
-            SELECT least(account_id, author) AS account_a, greatest(account_id, author) AS account_b,
-                   account_id AS reposter, author, obj, t - t_o AS dt,
-                   CASE WHEN account_id < author THEN ts ELSE ts_o END AS at_a,
-                   CASE WHEN account_id < author THEN ts_o ELSE ts END AS at_b, ts_o, ts
-            FROM {out}__fr),
+            SELECT least(f.account_id, f.author) AS account_a, greatest(f.account_id, f.author) AS account_b,
+                   f.account_id AS reposter, f.author, ob.oid, f.t - f.t_o AS dt,
+                   CASE WHEN f.account_id < f.author THEN f.t ELSE f.t_o END AS ta,
+                   CASE WHEN f.account_id < f.author THEN f.t_o ELSE f.t END AS tb, f.t_o, f.t
+            FROM {out}__fr f JOIN {out}__rr_objects ob ON ob.obj = f.obj),
         nr AS (SELECT account_id, count(*) AS n FROM {out}__fr GROUP BY account_id),
         mb AS (SELECT author, count(*) AS m FROM {out}__fr GROUP BY author)
-        SELECT x.account_a, x.account_b, count(*) AS weight, count(DISTINCT x.obj) AS n_shared,
-               count(DISTINCT x.obj) AS n_objects,
-               CAST(median(x.dt) AS DOUBLE) AS median_dt_s, min(x.ts_o) AS first_at, max(x.ts) AS last_at,
-               CAST(NULL AS DOUBLE) AS symmetry,
-               list(struct_pack(object := x.obj, at_a := x.at_a, at_b := x.at_b)
-                    ORDER BY x.ts_o, x.obj, x.ts)[1:{int(evidence)}] AS evidence,
+        SELECT x.account_a, x.account_b, count(*) AS weight, count(DISTINCT x.oid) AS n_shared,
+               count(DISTINCT x.oid) AS n_objects,
+               CAST(median(x.dt) AS DOUBLE) AS median_dt_s, to_timestamp(min(x.t_o)) AS first_at,
+               to_timestamp(max(x.t)) AS last_at, CAST(NULL AS DOUBLE) AS symmetry,
+               min_by(struct_pack(oid := x.oid, ta := x.ta, tb := x.tb),
+                      struct_pack(t := x.t_o, o := x.oid, a := x.ta, b := x.tb), {int(evidence)}) AS evidence,
                CAST(min(nr.n) AS DOUBLE) * min(mb.m) / {max(n_total, 1)} AS expected
         FROM x JOIN nr ON nr.account_id = x.reposter JOIN mb ON mb.author = x.author
         GROUP BY x.account_a, x.account_b, x.reposter, x.author
@@ -89,7 +88,8 @@ def compute(
     ).fetchone()[0]
     stats["reposter_author_pairs"] = con.execute(f"SELECT count(*) FROM {out}__ra").fetchone()[0]
     stats["candidate_pairs"] = con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
-    for s in ("__fr", "__rr", "__ra"):
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {out}_objects AS SELECT * FROM {out}__rr_objects")
+    for s in ("__fr", "__rr", "__ra", "__rr_objects"):
         con.execute(f"DROP TABLE {out}{s}")
     return stats
 
