@@ -167,3 +167,20 @@ def test_real_authors_and_tweets(tmp_path: Path, shared_data: Path) -> None:
     post_accounts = {r[0] for r in con.sql(f"SELECT DISTINCT account_id FROM {posts}").fetchall()}
     assert post_accounts <= author_ids
     assert {r["account_id"] for r in _rows(ds, "accounts")} == author_ids
+
+
+def test_rounded_ids_are_not_ids(tmp_path: Path) -> None:
+    src = tmp_path / "IRAhandle_tweets_9.csv"
+    src.write_text(
+        "external_author_id,author,content,region,language,publish_date,harvested_date,following,followers,"
+        "updates,post_type,account_type,retweet,account_category,new_june_2018,alt_external_id,tweet_id\n"
+        "9.06E+17,Some_One,first,Unknown,English,1/2/2017 3:04,1/2/2017 3:04,1,2,3,,Right,0,RightTroll,0,,9.14E+17\n"
+        "9.06E+17,Some_One,second,Unknown,English,1/2/2017 3:05,1/2/2017 3:05,1,2,4,,Right,0,RightTroll,0,,9.14E+17\n"
+        "9.06E+17,Some_One,third,Unknown,English,1/2/2017 3:06,1/2/2017 3:06,1,2,5,,Right,0,RightTroll,0,,914000000000000123.0\n",
+        encoding="utf-8",
+    )
+    rep = unmask.ingest_files([src], tmp_path / "ds")
+    assert _counts(rep) == [("ira", 3, 3, 0, 0)]  # two rows with the same rounded id stay apart
+    posts = _rows(tmp_path / "ds", "posts", order="source_record")
+    assert [p["post_id"][:4] for p in posts[:2]] == ["ira:", "ira:"] and posts[2]["post_id"] == "914000000000000123"
+    assert {p["account_id"] for p in posts} == {"some_one"}

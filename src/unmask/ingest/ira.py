@@ -18,7 +18,8 @@ Rules (the same for every layout, so one account gets one id whichever file come
   trailing zeros mark them). Otherwise it is the lowercased handle (``author``). A derivative
   tweets file looks its ``author_id`` up in the ``authors.csv`` beside it; without that file,
   the lowercased ``author_id`` is used (and a note says so).
-* **post_id** is ``tweet_id`` where the file has one. Otherwise it is derived:
+* **post_id** is ``tweet_id`` where the file has one (digits; ``1234.0`` is read as ``1234``, a
+  value in scientific notation is not an id). Otherwise it is derived:
   ``'ira:' || md5`` of all the row's original columns joined by a unit separator. Identical rows
   are therefore true duplicates and collapse; any difference (e.g. the ``updates`` count) keeps
   two rows apart.
@@ -151,7 +152,9 @@ class IRAReader(Reader):
         # derived post id over all the row's original columns (identical rows = true duplicates)
         row_cols = [f'r."{nm}"' for nm in names]
         row_hash = "'ira:' || md5(concat_ws(chr(31), " + ", ".join(f"coalesce({x}, '')" for x in row_cols) + "))"
-        post_id = f"coalesce(unmask_id({tid}), {row_hash})" if tid != "NULL" else row_hash
+        # a tweet_id a spreadsheet turned into '9.14E+17' is no id: such rows get the derived one
+        real_tid = f"CASE WHEN regexp_full_match(unmask_id({tid}), '[0-9]+') THEN unmask_id({tid}) END"
+        post_id = f"coalesce({real_tid}, {row_hash})" if tid != "NULL" else row_hash
         urls = "unmask_norm_urls(unmask_text_urls(content))"
         c.execute("DROP VIEW IF EXISTS _ira_src")
         c.execute(
