@@ -312,7 +312,8 @@ class GenericReader(Reader):
 
         zone = f" in {tz}" if tz else " (UTC)"
         epoch = f"unmask_epoch(trim({v}))"
-        epoch_ms = (f"CASE WHEN TRY_CAST(trim({v}) AS DOUBLE) IS NOT NULL THEN "
+        # out of years 1..9999 the engine would raise and sink the file: such values are NULL
+        epoch_ms = (f"CASE WHEN TRY_CAST(trim({v}) AS DOUBLE) BETWEEN -62135596800000 AND 253402300799000 THEN "
                     f"make_timestamptz(CAST(round(TRY_CAST(trim({v}) AS DOUBLE) * 1000) AS BIGINT)) END")
         iso = (f"CASE WHEN regexp_matches(trim({v}), '(Z|z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') "
                f"THEN TRY_CAST(trim({v}) AS TIMESTAMPTZ) ELSE {local(f'TRY_CAST(trim({v}) AS TIMESTAMP)')} END")
