@@ -134,10 +134,27 @@ def test_compact_array_and_array_splitter_edge_cases(tmp_path: Path, fixtures: P
     assert split("[]") == []
     assert split('[{"a": 1},\n {"b": 2},]') == [(1, '{"a": 1}', None), (2, '{"b": 2}', None)]  # trailing comma
     assert split("[1][2]") == [(1, "1", None), (1, "2", None)]  # concatenated arrays
-    (line, raw, why), = split('[{"a": 1}] trailing')[1:]  # fmt: skip
+    ((_line, raw, why),) = split('[{"a": 1}] trailing')[1:]  # fmt: skip
     assert raw == "trailing" and "after the array's end" in why
+    assert split('[{"a": 1} {"b": 2}]') == [(1, '{"a": 1}', None), (1, '{"b": 2}', None)]  # missing comma
+    stray = split('[{"a": 1}}, {"b": 2}]')  # a stray '}' is rejected on its own, reading goes on
+    assert [(raw, why is None) for _, raw, why in stray] == [('{"a": 1}', True), ("}", False), ('{"b": 2}', True)]
+    assert len(split("[" * 3000)) == 1  # deep nesting: one reject, no recursion error
     got = split('[{"a": [1, 2}, {"b": 3}]')  # a bracket mismatch swallows the rest, reported once
     assert len(got) == 1 and got[0][2] is not None
+
+
+def test_streaming_timestamp_ms_fallback_and_out_of_range_times(tmp_path: Path) -> None:
+    src = tmp_path / "stream.jsonl"
+    src.write_text(
+        '{"id_str": "1", "text": "a", "user": {"id_str": "9"}, "timestamp_ms": "1539245000000"}\n'
+        '{"id_str": "2", "text": "b", "user": {"id_str": "9"}, "timestamp_ms": "1e30"}\n'
+    )
+    f = unmask.ingest_files([src], tmp_path / "ds", format="twitter-v1").files[0]
+    assert f.error is None and (f.records, f.ingested, f.rejected) == (2, 1, 1)
+    (p,) = _rows(tmp_path / "ds", "posts")
+    assert str(p["created_at"]) == "2018-10-11 08:03:20+00:00"
+    assert _rows(tmp_path / "ds", "rejects")[0]["reason"] == "missing or unparseable created_at"
 
 
 def test_array_file_with_garbage_is_counted(tmp_path: Path) -> None:

@@ -169,6 +169,8 @@ _MACROS = [
     r"""
     CREATE OR REPLACE MACRO unmask_epoch(s) AS
         CASE WHEN TRY_CAST(s AS DOUBLE) IS NULL THEN NULL
+             -- outside years 1..9999 the engine would raise and sink the whole file: NULL instead
+             WHEN NOT TRY_CAST(s AS DOUBLE) BETWEEN -62135596800 AND 253402300799 THEN NULL
              ELSE make_timestamptz(CAST(round(TRY_CAST(s AS DOUBLE) * 1000000) AS BIGINT)) END
     """,
 ]

@@ -87,7 +87,8 @@ class JetstreamReader(Reader):
                    coalesce(e.commit.operation, CASE e.commit.type WHEN 'c' THEN 'create' WHEN 'u' THEN 'update'
                                                                    WHEN 'd' THEN 'delete' END) AS op,
                    e.commit.collection AS coll,
-                   make_timestamptz(e.time_us) AS t_us
+                   CASE WHEN e.time_us BETWEEN -62135596800000000 AND 253402300799999999
+                        THEN make_timestamptz(e.time_us) END AS t_us
             FROM (SELECT _record, line, json_transform(line, '{_EVENT}') AS e FROM lines)"""
         )
         is_post = f"(kind = 'commit' AND op = 'create' AND coll IN ('{_POST}', '{_REPOST}'))"

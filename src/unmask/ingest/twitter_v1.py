@@ -87,7 +87,9 @@ def _skip_value(text: str, pos: int) -> int:
             depth += 1
         elif t in "]}":
             if depth == 0:
-                return m.start()
+                if t == "]" and m.start() > pos:
+                    return m.start()
+                continue  # a stray closing bracket is part of the junk
             depth -= 1
         elif t == "," and depth == 0:
             return m.start()
@@ -128,7 +130,7 @@ def iter_json_array(text: str) -> Iterator[tuple[int, str, str | None]]:
                 _, end = dec.raw_decode(text, pos)
                 yield line_at(start), text[start:end], None
             except (json.JSONDecodeError, RecursionError) as e:
-                end = _skip_value(text, start)
+                end = max(_skip_value(text, start), start + 1)
                 raw = text[start:end].strip()
                 if end >= n:
                     why = f"malformed or truncated JSON array element at line {line_at(start)} (the file ends inside it)"
