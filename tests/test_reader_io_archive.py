@@ -45,7 +45,7 @@ def test_tweets_file_rows_kinds_entities_and_rejects(tmp_path: Path, fixtures: P
     rejects = _rows(tmp_path / "ds", "rejects", order="source_record")
     assert [(r["field"], r["reason"].split(" (")[0]) for r in rejects][0] == ("tweet_time", "unparseable timestamp")
     assert "yesterday at noon" in rejects[0]["raw"]
-    assert "unterminated quote" in rejects[1]["reason"] and rejects[1]["source_record"] is not None
+    assert "unterminated quote" in rejects[1]["reason"] and rejects[1]["reason"].startswith("UNQUOTED VALUE") and rejects[1]["source_record"] is not None
 
     accounts = {r["account_id"]: r for r in _rows(tmp_path / "ds", "accounts")}
     assert set(accounts) == {"2001", "2002", "x8fjK2lPq0aa3dMZ7T1yM9hV5cZp2Q+uRbE0mXkS4wA="}

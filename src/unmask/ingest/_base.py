@@ -355,9 +355,10 @@ class IngestContext:
             c.execute("SET preserve_insertion_order = false")
         c.execute(
             f"""INSERT INTO stage_rejects
-            SELECT {sql_lit(self.source)}, line, any_value(trim(column_name, '"')),
-                   string_agg(DISTINCT error_type || ': ' || error_message, '; '),
-                   left(any_value(csv_line), {MAX_RAW}), {sql_lit(self.format)}
+            SELECT {sql_lit(self.source)}, line,
+                   arg_min(trim(column_name, '"'), column_idx),
+                   arg_min(error_type, column_idx) || ': ' || arg_min(error_message, column_idx),
+                   left(arg_min(csv_line, column_idx), {MAX_RAW}), {sql_lit(self.format)}
             FROM _csv_rej GROUP BY line"""
         )
         return unique
