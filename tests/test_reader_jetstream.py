@@ -117,3 +117,13 @@ def test_bad_events_are_rejected_with_reasons(tmp_path: Path) -> None:
         (4, None, "not a Jetstream event (keys: hello)"),
         (5, "created_at", "missing or unparseable created_at"),
     ]
+
+
+def test_mixed_json_formats_in_one_run_pick_their_readers(tmp_path: Path, fixtures: Path) -> None:
+    files = [fixtures / "twitter_v1" / "tweets.jsonl", fixtures / "twarc2" / "pages.jsonl",
+             fixtures / "jetstream" / "events.jsonl", fixtures / "twitter_v1" / "tweets_array.json"]  # fmt: skip
+    rep = unmask.ingest_files(files, tmp_path / "ds")
+    assert [f.format for f in rep.files] == ["twitter-v1", "twarc2", "jetstream", "twitter-v1"]
+    assert all(f.ok and f.adds_up for f in rep.files)
+    counts = dict(duckdb.sql(f"SELECT platform, count(*) FROM '{tmp_path}/ds/posts/*.parquet' GROUP BY 1").fetchall())
+    assert counts == {"twitter": 5 + 7 + 3, "bluesky": 8}

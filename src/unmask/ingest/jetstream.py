@@ -109,6 +109,8 @@ class JetstreamReader(Reader):
         )
         self._posts(ctx, is_post)
         self._accounts(ctx, is_profile, is_identity)
+        for t in ("js_posts", "js", "lines"):  # free the memory before the next file
+            c.execute(f"DROP TABLE IF EXISTS {t}")
         return n
 
     def _posts(self, ctx: IngestContext, is_post: str) -> None:

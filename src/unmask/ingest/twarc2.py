@@ -135,7 +135,7 @@ class Twarc2Reader(Reader):
         rt = _ref("retweeted")
         ent = "coalesce(t.note_tweet.entities, t.entities)"
         c.execute(
-            f"""CREATE OR REPLACE TEMP TABLE t2_posts AS
+            f"""CREATE OR REPLACE TEMP VIEW t2_posts AS
             SELECT t2.*, {rt}.id AS rt_id, {_ref("replied_to")}.id AS reply_id, {_ref("quoted")}.id AS quote_id,
                    coalesce({rt}.author_id, {rt}.author.id, m.author_id,
                             CASE WHEN starts_with(t.text, 'RT @' || {ent}.mentions[1].username || ':')
@@ -178,6 +178,9 @@ class Twarc2Reader(Reader):
         )  # fmt: skip
         c.execute("UPDATE stage_posts SET _err_field = NULL WHERE _err_field = ''")
         self._accounts(ctx)
+        c.execute("DROP VIEW IF EXISTS t2_posts")
+        for t in ("t2_snap", "t2_ref", "t2", "t2_rec", "t2_lines", "lines"):  # free the memory before the next file
+            c.execute(f"DROP TABLE IF EXISTS {t}")
         return n
 
     def _accounts(self, ctx: IngestContext) -> None:

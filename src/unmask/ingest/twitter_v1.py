@@ -269,6 +269,8 @@ class TwitterV1Reader(Reader):
         )  # fmt: skip
         self._fix_notice_reasons(ctx, notices)
         self._accounts(ctx)
+        for t in ("v1", "v1_users", "v1_snap", "lines"):  # free the memory before the next file
+            c.execute(f"DROP TABLE IF EXISTS {t}")
         return n
 
     @staticmethod
