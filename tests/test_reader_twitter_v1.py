@@ -166,3 +166,30 @@ def test_array_file_with_garbage_is_counted(tmp_path: Path) -> None:
     assert reasons[0] == "tweet without a user object"
     assert reasons[1].startswith("malformed JSON array element at line 1")
     assert "ends inside it" in reasons[2]
+
+
+def test_gzip_array_and_utf16_lines_read_the_same(tmp_path: Path, fixtures: Path) -> None:
+    import gzip
+
+    gz = tmp_path / "tweets_array.json.gz"
+    gz.write_bytes(gzip.compress((fixtures / "twitter_v1" / "tweets_array.json").read_bytes()))
+    u16 = tmp_path / "tweets16.jsonl"
+    u16.write_bytes((fixtures / LINES).read_text(encoding="utf-8-sig").encode("utf-16"))
+    rep = unmask.ingest_files([gz, u16], tmp_path / "ds")
+    assert [(f.format, f.records, f.ingested, f.duplicate, f.rejected) for f in rep.files] == [
+        ("twitter-v1", 7, 3, 1, 3), ("twitter-v1", 12, 5, 1, 6),
+    ]  # fmt: skip
+    texts = {r["post_id"]: r["text"] for r in _rows(tmp_path / "ds", "posts")}
+    assert texts["1001"] == "مرحبا بالعالم 🌍 #Peace #سلام https://t.co/xyz @bob_q"
+
+
+def test_latin1_array_is_decoded(tmp_path: Path) -> None:
+    src = tmp_path / "latin.json"
+    src.write_bytes(
+        b'[{"id_str": "1", "text": "caf\xe9 ok", "created_at": "Wed Oct 10 20:19:24 +0000 2018",'
+        b' "user": {"id_str": "9", "screen_name": "s"}}]'
+    )
+    f = unmask.ingest_files([src], tmp_path / "ds", format="twitter-v1").files[0]
+    assert (f.records, f.ingested) == (1, 1)
+    (p,) = _rows(tmp_path / "ds", "posts")
+    assert p["text"] == "café ok"  # the sample is not UTF-8: read as latin-1

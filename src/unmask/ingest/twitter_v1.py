@@ -19,7 +19,16 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from unmask.ingest._base import MAX_RAW, IngestContext, Reader, Sniff, detect_encoding, head_text, open_binary
+from unmask.ingest._base import (
+    MAX_RAW,
+    IngestContext,
+    Reader,
+    Sniff,
+    detect_encoding,
+    head_text,
+    open_binary,
+    read_head,
+)
 
 __all__ = ["TwitterV1Reader", "iter_json_array", "stage_json_records"]
 
@@ -149,7 +158,7 @@ def stage_json_records(ctx: IngestContext, table: str = "lines") -> int:
     JSON lines keep their line numbers; array elements are numbered by position (1-based) and the
     source line is named in reject reasons. Counts include records already rejected here.
     """
-    head = open_binary(ctx.path).read(1 << 16)
+    head = read_head(ctx.path, 1 << 16)
     if not head_text(head).lstrip().startswith("["):
         ctx.stage_lines(table)
         return ctx.con.execute(
@@ -158,9 +167,13 @@ def stage_json_records(ctx: IngestContext, table: str = "lines") -> int:
     enc = ctx.encoding or detect_encoding(head)
     with open_binary(ctx.path) as f:
         data = f.read()
-    text = data.decode(enc, errors="replace").lstrip("\ufeff")
-    if "\ufffd" in text and "\ufffd" not in data.decode(enc, errors="ignore"):
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError:
+        text = data.decode(enc, errors="replace")
         ctx.note(f"bytes that are not valid {enc} were replaced with U+FFFD")
+    text = text.lstrip("\ufeff")
+    del data
     ctx.note("JSON array: source_record is the element's position in the array (1-based)")
     c = ctx.con
     c.execute(f"DROP TABLE IF EXISTS {table}")
