@@ -106,9 +106,11 @@ def test_bad_events_are_rejected_with_reasons(tmp_path: Path) -> None:
         '{"hello": 1}\n'
         '{"did": "did:plc:x", "time_us": 9223372036854775807, "kind": "commit", "commit": {"operation": "create",'
         ' "collection": "app.bsky.feed.post", "rkey": "r2", "record": {"text": "time out of range"}}}\n'
+        '{"did": "did:plc:x", "time_us": 1725911162329308, "kind": "commit", "commit": {"operation": "create",'
+        ' "collection": "app.bsky.feed.post", "rkey": "r3"}}\n'
     )
     f = unmask.ingest_files([src], tmp_path / "ds", format="jetstream").files[0]
-    assert f.error is None and (f.records, f.rejected) == (5, 5)
+    assert f.error is None and (f.records, f.rejected) == (6, 6)
     reasons = [(r["source_record"], r["field"], r["reason"]) for r in _rows(tmp_path / "ds", "rejects", order="1, 2")]
     assert reasons == [
         (1, None, "identity event without a DID or handle"),
@@ -116,6 +118,7 @@ def test_bad_events_are_rejected_with_reasons(tmp_path: Path) -> None:
         (3, "commit.rkey", "missing commit.rkey"),
         (4, None, "not a Jetstream event (keys: hello)"),
         (5, "created_at", "missing or unparseable created_at"),
+        (6, "commit.record", "create event without a record"),
     ]
 
 

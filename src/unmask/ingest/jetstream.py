@@ -162,6 +162,7 @@ class JetstreamReader(Reader):
             checks=(
                 ("did", "e.did IS NULL OR NOT starts_with(e.did, 'did:')", "missing or malformed did"),
                 ("commit.rkey", "e.commit.rkey IS NULL OR e.commit.rkey = ''", "missing commit.rkey"),
+                ("commit.record", "r IS NULL", "create event without a record"),
                 ("subject.uri", f"{is_repost} AND r.subject.uri IS NULL", "repost without subject.uri"),
             ),
         )  # fmt: skip

@@ -83,6 +83,9 @@ def _id(prefix: str) -> str:
 
 # -- JSON arrays ------------------------------------------------------------------------------
 
+#: Array elements handed to the engine per batch (the decoded file itself is held in memory).
+ARRAY_BATCH = 20_000
+
 _WS = re.compile(r"[ \t\r\n]*")
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.S)
 
@@ -180,19 +183,27 @@ def stage_json_records(ctx: IngestContext, table: str = "lines") -> int:
     c.execute(f"CREATE TEMP TABLE {table} (_record BIGINT, line VARCHAR)")
     recs: list[int] = []
     lines: list[str] = []
+
+    def flush() -> None:
+        if recs:
+            batch = pa.table({"_record": pa.array(recs, pa.int64()), "line": pa.array(lines, pa.string())})
+            c.register("_array_batch", batch)
+            c.execute(f"INSERT INTO {table} SELECT _record, line FROM _array_batch")
+            c.unregister("_array_batch")
+            recs.clear()
+            lines.clear()
+
     count = 0
     for _line, raw, why in iter_json_array(text):
         count += 1
         if why is None:
             recs.append(count)
             lines.append(raw)
+            if len(recs) >= ARRAY_BATCH:
+                flush()
         else:
             ctx.reject(count, None, why, raw[:MAX_RAW])
-    if recs:
-        batch = pa.table({"_record": pa.array(recs, pa.int64()), "line": pa.array(lines, pa.string())})
-        c.register("_array_batch", batch)
-        c.execute(f"INSERT INTO {table} SELECT _record, line FROM _array_batch")
-        c.unregister("_array_batch")
+    flush()
     return count
 
 
