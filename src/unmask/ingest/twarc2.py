@@ -106,7 +106,7 @@ class Twarc2Reader(Reader):
             ctx.note(f"{empty} response page(s) held no tweets")
         # one row per tweet (or user) record: the elements of each page's data, and flattened lines
         c.execute(
-            f"""CREATE OR REPLACE TEMP TABLE t2_rec AS
+            f"""CREATE OR REPLACE TEMP VIEW t2_rec AS
             SELECT _record, retrieved_at, unnest(CASE WHEN data_type = 'ARRAY' THEN json_extract(line, '$.data[*]')
                                                  ELSE [json_extract(line, '$.data')] END) AS j
             FROM t2_lines WHERE data_type IN ('ARRAY', 'OBJECT')
@@ -179,7 +179,8 @@ class Twarc2Reader(Reader):
         c.execute("UPDATE stage_posts SET _err_field = NULL WHERE _err_field = ''")
         self._accounts(ctx)
         c.execute("DROP VIEW IF EXISTS t2_posts")
-        for t in ("t2_snap", "t2_ref", "t2", "t2_rec", "t2_lines", "lines"):  # free the memory before the next file
+        c.execute("DROP VIEW IF EXISTS t2_rec")
+        for t in ("t2_snap", "t2_ref", "t2", "t2_lines", "lines"):  # free the memory before the next file
             c.execute(f"DROP TABLE IF EXISTS {t}")
         return n
 
