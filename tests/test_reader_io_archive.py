@@ -43,7 +43,7 @@ def test_tweets_file_rows_kinds_entities_and_rejects(tmp_path: Path, fixtures: P
     assert posts["1003"]["source_record"] == 3 and posts["1001"]["source_file"] == str(src)
 
     rejects = _rows(tmp_path / "ds", "rejects", order="source_record")
-    assert [(r["field"], r["reason"].split(" (")[0]) for r in rejects][0] == ("tweet_time", "unparseable timestamp")
+    assert next((r["field"], r["reason"].split(" (")[0]) for r in rejects) == ("tweet_time", "unparseable timestamp")
     assert "yesterday at noon" in rejects[0]["raw"]
     assert "unterminated quote" in rejects[1]["reason"] and rejects[1]["reason"].startswith("UNQUOTED VALUE") and rejects[1]["source_record"] is not None
 
