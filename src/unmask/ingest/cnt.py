@@ -93,7 +93,7 @@ class CNTReader(Reader):
             platform=platform,
             raw="to_json(struct_pack(message_id, user_id, username, repost_id, reply_id, message, timestamp, urls))",
             checks=(
-                ("timestamp", f"unmask_nullif_blank(timestamp) IS NOT NULL AND {_TIME} IS NULL",
+                ("timestamp", "\"__c_created_at\" IS NULL AND unmask_nullif_blank(timestamp) IS NOT NULL",
                  "unparseable timestamp (expected seconds since the epoch)"),
             ),
         )  # fmt: skip

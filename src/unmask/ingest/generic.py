@@ -199,8 +199,7 @@ class GenericReader(Reader):
         exprs["hashtags"] = f"unmask_norm_tags({lists['hashtags']})" if "hashtags" in lists else f"unmask_text_hashtags({text})"
         urls = f"unmask_norm_urls({lists['urls']})" if "urls" in lists else f"unmask_norm_urls(unmask_text_urls({text}))"
         exprs["urls"] = urls
-        # a URL found in text has the same host before and after normalising (saves a second pass)
-        exprs["domains"] = f"unmask_domains({urls})" if "urls" in lists else f"unmask_domains(unmask_text_urls({text}))"
+        # domains are derived once from the normalised urls (see posts_stage_sql)
         exprs["mentions"] = (
             f"list_filter(list_transform({lists['mentions']}, lambda x: lower(ltrim(trim(x), '@'))), lambda x: x <> '')"
             if "mentions" in lists else f"unmask_text_mentions({text})"

@@ -92,7 +92,7 @@ class IOArchiveReader(Reader):
             platform=self.platform,
             raw="to_json(struct_pack(tweetid, userid, tweet_time, tweet_text))",
             checks=(
-                ("tweet_time", f"unmask_nullif_blank(tweet_time) IS NOT NULL AND {_TIME} IS NULL",
+                ("tweet_time", "\"__c_created_at\" IS NULL AND unmask_nullif_blank(tweet_time) IS NOT NULL",
                  "unparseable timestamp (expected YYYY-MM-DD HH:MM, UTC)"),
                 ("is_retweet", "unmask_nullif_blank(is_retweet) IS NOT NULL AND unmask_bool(is_retweet) IS NULL",
                  "is_retweet is neither true nor false"),

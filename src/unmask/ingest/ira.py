@@ -178,7 +178,6 @@ class IRAReader(Reader):
                 "urls": urls,
                 # the host of a URL found in text is the same before and after normalising it:
                 # reading it from the raw URL saves normalising every URL twice
-                "domains": "unmask_domains(unmask_text_urls(content))",
                 "mentions": "unmask_text_mentions(content)",
                 "reposted_post_id": f"CASE WHEN is_rt THEN {_REPOST_ID} END",
                 "reposted_account_id": f"CASE WHEN is_rt THEN nullif(lower(regexp_extract(content, {sql_lit(_RT_PREFIX)}, 1)), '') END",
@@ -187,7 +186,7 @@ class IRAReader(Reader):
             platform=self.platform,
             raw="to_json(struct_pack(account_id, publish_date, post_type, retweet, content))",
             checks=(
-                ("publish_date", f"unmask_nullif_blank(publish_date) IS NOT NULL AND {_TIME} IS NULL",
+                ("publish_date", "\"__c_created_at\" IS NULL AND unmask_nullif_blank(publish_date) IS NOT NULL",
                  "unparseable timestamp (expected YYYY-MM-DD HH:MM:SS or M/D/YYYY HH:MM, read as UTC)"),
                 ("retweet", "unmask_nullif_blank(retweet) IS NOT NULL AND trim(retweet) NOT IN ('0', '1', '0.0', '1.0')",
                  "retweet is neither 0 nor 1"),

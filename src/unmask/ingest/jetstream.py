@@ -147,7 +147,6 @@ class JetstreamReader(Reader):
                 "lang": "unmask_nullif_blank(r.langs[1])",
                 "hashtags": f"unmask_norm_tags({_features('tag', 'tag')})",
                 "urls": links,
-                "domains": f"unmask_domains({links})",
                 "mentions": _features("mention", "did"),
                 "reposted_post_id": f"CASE WHEN {is_repost} THEN r.subject.uri END",
                 "reposted_account_id": f"CASE WHEN {is_repost} THEN {_did_of('r.subject.uri')} END",

@@ -158,7 +158,6 @@ class Twarc2Reader(Reader):
                 "lang": "unmask_nullif_blank(t.lang)",
                 "hashtags": f"unmask_norm_tags(list_transform(coalesce({ent}.hashtags, []), lambda h: h.tag))",
                 "urls": urls,
-                "domains": f"unmask_domains({urls})",
                 "mentions": f"list_filter(list_transform(coalesce({ent}.mentions, []), lambda m: coalesce(m.id, lower(m.username))), lambda x: x IS NOT NULL)",
                 "reposted_post_id": "rt_id",
                 "reposted_account_id": "rt_author",

@@ -269,7 +269,6 @@ class TwitterV1Reader(Reader):
                 "lang": "unmask_nullif_blank(t.lang)",
                 "hashtags": f"unmask_norm_tags(list_transform({ent}.hashtags, lambda h: h.text))",
                 "urls": urls,
-                "domains": f"unmask_domains({urls})",
                 "mentions": f"list_filter(list_transform({ent}.user_mentions, lambda m: unmask_id(coalesce(m.id_str, m.id))), lambda x: x IS NOT NULL)",
                 "reposted_post_id": _id("t.retweeted_status"),
                 "reposted_account_id": _id("t.retweeted_status.user"),
