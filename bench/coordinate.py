@@ -37,8 +37,13 @@ def _lists(values: np.ndarray, counts: np.ndarray) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, pa.string()))
 
 
-def synth_posts(n: int, seed: int = 0) -> tuple[pa.Table, int]:
-    """About ``n`` posts; returns the table and the number of planted operation accounts."""
+def synth_posts(n: int, seed: int = 0, *, popularity: float = 0.7, delay: float = 6 * 3600) -> tuple[pa.Table, int]:
+    """About ``n`` posts; returns the table and the number of planted operation accounts.
+
+    ``popularity`` is the Zipf exponent of the originals' repost counts and ``delay`` the mean
+    repost delay in seconds; ``--stress`` uses 0.9 and 2 h (tens of millions of co-repost pairs
+    at 1 M posts).
+    """
     rng = np.random.default_rng(seed)
     n_acc = max(n // 20, 100)
     act = rng.zipf(1.6, n_acc).astype(np.float64)
@@ -62,12 +67,12 @@ def synth_posts(n: int, seed: int = 0) -> tuple[pa.Table, int]:
     urls = np.array([f"https://site{d}.example/p/{x}" for d, x in zip(dom, rng.integers(0, 100, nu.sum()), strict=True)])
     doms = np.array([f"site{d}.example" for d in dom])
     # reposts (Zipf popularity over originals), the viral item, replies/quotes
-    pop = 1.0 / np.arange(1, n_orig + 1) ** 0.9
+    pop = 1.0 / np.arange(1, n_orig + 1) ** popularity
     pop /= pop.sum()
     r_tgt = rng.choice(n_orig, n_rep, p=pop)
     r_acc = rng.choice(n_acc, n_rep, p=act)
     fast = rng.random(n_rep) < 0.05
-    r_t = o_t[r_tgt] + np.where(fast, rng.uniform(0, 10, n_rep), rng.exponential(7200, n_rep))
+    r_t = o_t[r_tgt] + np.where(fast, rng.uniform(0, 10, n_rep), rng.exponential(delay, n_rep))
     v_acc = rng.choice(n_acc, n_viral, replace=n_viral > n_acc)
     v_t = o_t[0] + rng.uniform(0, 3600, n_viral)
     q_tgt = rng.choice(n_orig, n_reply, p=pop)
@@ -125,9 +130,9 @@ def synth_posts(n: int, seed: int = 0) -> tuple[pa.Table, int]:
     return pa.table(cols, schema=POSTS), n_op_groups * op_size
 
 
-def write(ds_dir: Path, n: int, seed: int) -> dict:
+def write(ds_dir: Path, n: int, seed: int, stress: bool = False) -> dict:
     t0 = time.perf_counter()
-    tbl, n_op = synth_posts(n, seed)
+    tbl, n_op = synth_posts(n, seed, **({"popularity": 0.9, "delay": 7200} if stress else {}))
     ds = Dataset.open(ds_dir, create=True)
     pq.write_table(tbl, ds.next_part("posts"), row_group_size=256_000)
     accs = pa.table({"platform": pa.array(["x"]), "account_id": pa.array(["u0"])})
@@ -163,6 +168,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--signals", default=None)
     ap.add_argument("--all", action="store_true", help="also time the whole coordinate() run")
+    ap.add_argument("--stress", action="store_true", help="denser reposts (Zipf 0.9, 2 h delays)")
     ap.add_argument("--keep", type=Path, default=None, help="dataset directory to reuse/keep")
     ap.add_argument("--run-one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--dataset", type=Path, default=None, help=argparse.SUPPRESS)
@@ -174,7 +180,7 @@ def main() -> None:
 
     ds_dir = a.keep or Path(tempfile.mkdtemp()) / "ds"
     if not (ds_dir / "manifest.json").exists():
-        print(json.dumps(write(ds_dir, a.posts, a.seed)), flush=True)
+        print(json.dumps(write(ds_dir, a.posts, a.seed, a.stress)), flush=True)
     sigs = a.signals.split(",") if a.signals else names()
     if a.all:
         sigs = [*sigs, ""]
