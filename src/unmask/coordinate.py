@@ -71,7 +71,7 @@ def run_signal(
     out: str,
     *,
     time_window: float | None = 60,
-    max_bucket: int = 1000,
+    max_bucket: int = 250,
     evidence: int = 5,
     params: dict[str, Any] | None = None,
     keep: str = "true",
@@ -83,6 +83,7 @@ def run_signal(
     """
     sig = get(name)
     kw = {**sig.defaults, **(params or {})}
+    max_bucket = int(kw.pop("max_bucket", max_bucket))
     stats = sig.compute(con, f"{out}__e", time_window=time_window, max_bucket=max_bucket, evidence=evidence, **kw)
     a = int(stats.get("accounts", 0))
     stats["n_tests"] = a * (a - 1) // 2
@@ -105,7 +106,7 @@ def coordinate(
     q_max: float = 0.01,
     min_shared: int = 2,
     min_participation: int = 2,
-    max_bucket: int = 1000,
+    max_bucket: int = 250,
     evidence: int = 5,
     signal_params: dict[str, dict[str, Any]] | None = None,
     seed: int = 42,

@@ -29,8 +29,9 @@ __all__ = ["coordinate"]
 @click.option("--q-max", type=float, default=0.01, show_default=True, help="Keep edges with q-value at most this.")
 @click.option("--min-shared", type=int, default=2, show_default=True, help="Keep edges with at least this many co-actions.")
 @click.option("--min-participation", type=int, default=2, show_default=True, help="CooRTweet mode: minimum shared objects.")
-@click.option("--max-bucket", type=int, default=1000, show_default=True,
-              help="Fan-out cap: (object, time bucket) cells with more events are skipped and counted.")
+@click.option("--max-bucket", type=int, default=250, show_default=True,
+              help="Fan-out cap: (object, time bucket) cells with more events are skipped and counted "
+                   "(sync_activity uses its own, 2000 accounts per bin).")
 @click.option("--seed", type=int, default=42, show_default=True, help="Leiden random seed.")
 @click.option("--set", "sets", multiple=True, metavar="SIGNAL.PARAM=VALUE",
               help="A signal parameter, e.g. co_text_near.threshold=0.9 (repeatable).")

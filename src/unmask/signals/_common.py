@@ -27,7 +27,7 @@ def object_signal(select_events: str) -> Callable[..., dict[str, Any]]:
         out: str,
         *,
         time_window: float | None = 60,
-        max_bucket: int = 1000,
+        max_bucket: int = 250,
         evidence: int = 5,
         **_: Any,
     ) -> dict[str, Any]:

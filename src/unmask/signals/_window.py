@@ -7,8 +7,8 @@ A naive band join on ``|t1 - t2| <= W`` is quadratic per object; instead every e
 (every pair within ``W`` seconds lies in neighbouring buckets), then filtered on ``|Δt| <= W``.
 
 **Fan-out cap (documented, counted).** An (object, bucket) cell with more than ``max_bucket``
-events — a viral post reposted by thousands of accounts in one minute — is left out of the pair
-join: it would produce millions of pairs that each carry almost no information (and would not
+events (default 250 within one window-length bucket) — a viral post reposted by hundreds of
+accounts a minute — is left out of the pair join: it would produce millions of pairs that each carry almost no information (and would not
 pass significance, whose null model is fed an estimate of the pairs it would have produced). The
 number of capped cells, objects and events is returned and recorded in the output's parameters.
 
@@ -37,7 +37,7 @@ def pair_edges(
     out: str,
     *,
     time_window: float | None,
-    max_bucket: int = 1000,
+    max_bucket: int = 250,
     evidence: int = 5,
 ) -> dict[str, Any]:
     """Join ``events`` (account_id, obj, post_id, t DOUBLE seconds, ts) into account-pair edges.

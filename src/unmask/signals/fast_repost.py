@@ -28,7 +28,7 @@ def compute(
     out: str,
     *,
     fast_seconds: float = 10,
-    max_bucket: int = 1000,
+    max_bucket: int = 250,
     evidence: int = 5,
     **_: Any,
 ) -> dict[str, Any]:

@@ -4,7 +4,8 @@ Each account's activity is binned (``bin_seconds``, default 300 = 5 minutes); th
 are the bins both accounts posted in. Accounts with fewer than ``min_active_bins`` (default 5)
 active bins are left out (they cannot pass significance). The null keeps each account's number
 of active bins and each bin's overall activity (so daily rhythms and news peaks raise every
-pair's expectation). Bins with more than ``max_bucket`` active accounts are capped (counted).
+pair's expectation). Bins with more than ``max_bucket`` active accounts (default 2000, its own
+default rather than the windowed signals' 250) are capped (counted).
 Cost grows with the square of the accounts active per bin — the one signal that does.
 """
 
@@ -27,7 +28,7 @@ def compute(
     *,
     bin_seconds: float = 300,
     min_active_bins: int = 5,
-    max_bucket: int = 1000,
+    max_bucket: int = 2000,
     evidence: int = 5,
     **_: Any,
 ) -> dict[str, Any]:
@@ -52,4 +53,4 @@ def compute(
 
 
 SIGNAL = Signal("sync_activity", "active in the same time bins more often than volumes predict", compute,
-                {"bin_seconds": 300, "min_active_bins": 5}, windowed=False)
+                {"bin_seconds": 300, "min_active_bins": 5, "max_bucket": 2000}, windowed=False)
