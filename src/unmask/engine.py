@@ -15,17 +15,19 @@ __all__ = ["connect"]
 
 
 def connect(
+    database: str | os.PathLike[str] = ":memory:",
     *,
     memory_limit: str | None = None,
     threads: int | None = None,
     temp_directory: str | os.PathLike[str] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open an in-memory DuckDB connection with UTC time and spill-to-disk enabled.
+    """Open a DuckDB connection with UTC time and spill-to-disk enabled.
 
-    ``memory_limit`` (e.g. ``"4GB"``) and ``threads`` default to DuckDB's own choices, overridable
+    ``database`` is ``":memory:"`` or a file: staging tables in a file database can be larger
+    than memory (in-memory tables cannot spill). ``memory_limit`` (e.g. ``"4GB"``) and ``threads`` default to DuckDB's own choices, overridable
     through ``UNMASK_MEMORY_LIMIT`` and ``UNMASK_THREADS``.
     """
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(str(database))
     con.execute("SET TimeZone = 'UTC'")
     memory_limit = memory_limit or os.environ.get("UNMASK_MEMORY_LIMIT")
     if memory_limit:
@@ -37,4 +39,5 @@ def connect(
     tmp.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET temp_directory = '{tmp.as_posix()}'")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     return con

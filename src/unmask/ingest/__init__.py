@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
+import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -175,12 +176,37 @@ def ingest_files(
     """
     forced = get_reader(format) if format else None  # an unknown name fails before any work
     ds = dataset if isinstance(dataset, Dataset) else Dataset.open(dataset, create=True)
-    con = con or connect()
+    scratch = None
+    if con is None:
+        # staging spills to a scratch directory beyond the memory limit, so memory stays bounded
+        # (default 1.5 GB; UNMASK_MEMORY_LIMIT overrides) however large the input
+        scratch = tempfile.TemporaryDirectory(prefix="unmask-ingest-")
+        con = connect(
+            memory_limit=os.environ.get("UNMASK_MEMORY_LIMIT", "1536MB"),
+            temp_directory=Path(scratch.name) / "spill",
+        )
+    try:
+        return _ingest_files(inputs, ds, con, forced, options, encoding, progress)
+    finally:
+        if scratch is not None:
+            con.close()
+            scratch.cleanup()
+
+
+def _ingest_files(
+    inputs: Iterable[str | os.PathLike[str]],
+    ds: Dataset,
+    con: duckdb.DuckDBPyConnection,
+    forced: Reader | None,
+    options: Mapping[str, Any] | None,
+    encoding: str | None,
+    progress: Callable[[str, FileReport | None], None] | None,
+) -> IngestReport:
     install_macros(con)
     report = IngestReport(dataset=str(ds.path))
     for raw_path in inputs:
         path = Path(raw_path)
-        fr = FileReport(path=str(path), format=format or "?")
+        fr = FileReport(path=str(path), format=forced.name if forced else "?")
         report.files.append(fr)
         if progress:
             progress("start", fr)

@@ -346,7 +346,7 @@ class IngestContext:
                 FROM read_csv({sql_lit(self.source)}, auto_detect=false, columns={cols},
                     header={str(header).lower()}, delim={sql_lit(delimiter)}, quote={sql_lit(quote)},
                     escape={sql_lit(escape)}, strict_mode=true, encoding={sql_lit(duck_enc)},
-                    max_line_size=100000000, store_rejects=true, rejects_table='_csv_rej',
+                    max_line_size=33554432, buffer_size=67108864, store_rejects=true, rejects_table='_csv_rej',
                     rejects_scan='_csv_scan', parallel=true)"""
             )
         except duckdb.Error as e:
