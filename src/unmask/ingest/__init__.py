@@ -101,7 +101,10 @@ def sniff(path: str | os.PathLike[str]) -> tuple[Reader, Sniff]:
 
 @dataclass
 class FileReport:
-    """What happened to one input file. ``records == ingested + duplicate + rejected``."""
+    """What happened to one input file. ``records == ingested + duplicate + rejected``.
+
+    ``accounts`` is the number of accounts in the dataset after this file went in.
+    """
 
     path: str
     format: str
@@ -142,8 +145,11 @@ class IngestReport:
 
     def totals(self) -> dict[str, int]:
         """Summed counts over all files."""
-        keys = ("records", "ingested", "duplicate", "rejected", "accounts")
-        return {k: sum(getattr(f, k) for f in self.files) for k in keys}
+        keys = ("records", "ingested", "duplicate", "rejected")
+        totals = {k: sum(getattr(f, k) for f in self.files) for k in keys}
+        # accounts is the dataset's account count after a file, not a per-file increment
+        totals["accounts"] = max((f.accounts for f in self.files), default=0)
+        return totals
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
