@@ -88,10 +88,13 @@ def pair_edges(
         join = f"FROM {out}__k e1 JOIN {out}__k e2 ON e2.oid = e1.oid"
         cond = ""
     else:
-        join = (
-            f"FROM {out}__k e1 CROSS JOIN (SELECT -1 AS d UNION ALL SELECT 0 UNION ALL SELECT 1) s "
-            f"JOIN {out}__k e2 ON e2.oid = e1.oid AND e2.b = e1.b + s.d"
+        # the three neighbour buckets are materialised as a column first: joined as an expression,
+        # the planner may join on the object alone and filter afterwards — quadratic per object
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {out}__k3 AS SELECT k.*, k.b + s.d AS bj FROM {out}__k k "
+            "CROSS JOIN (SELECT -1 AS d UNION ALL SELECT 0 UNION ALL SELECT 1) s"
         )
+        join = f"FROM {out}__k3 e1 JOIN {out}__k e2 ON e2.oid = e1.oid AND e2.b = e1.bj"
         cond = f" AND abs(e1.t - e2.t) <= {w!r}"
     con.execute(
         f"""
@@ -163,7 +166,7 @@ def pair_edges(
         """
     )
     stats["candidate_pairs"] = con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
-    for t in ("__acc", "__ev", "__cap", "__k", "__m", "__g", "__mm", "__raw", "__rawx"):
+    for t in ("__acc", "__ev", "__cap", "__k", "__k3", "__m", "__g", "__mm", "__raw", "__rawx"):
         con.execute(f"DROP TABLE IF EXISTS {out}{t}")
     return stats
 
