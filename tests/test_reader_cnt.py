@@ -8,18 +8,8 @@ import duckdb
 import pytest
 
 import unmask
+from helpers import counts, rows
 from unmask.ingest import FormatError, sniff
-
-
-def _rows(ds: Path, table: str, where: str = "true", order: str = "1") -> list[dict]:
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
-    rel = con.sql(f"SELECT * FROM read_parquet('{ds}/{table}/*.parquet') WHERE {where} ORDER BY {order}")
-    return rel.to_arrow_table().to_pylist()
-
-
-def _counts(rep: unmask.IngestReport) -> list[tuple]:
-    return [(f.format, f.records, f.ingested, f.duplicate, f.rejected) for f in rep.files]
 
 
 def test_rows_kinds_urls_and_rejects(tmp_path: Path, fixtures: Path) -> None:
@@ -27,8 +17,8 @@ def test_rows_kinds_urls_and_rejects(tmp_path: Path, fixtures: Path) -> None:
     assert sniff(src)[0].name == "cnt"
     rep = unmask.ingest_files([src], tmp_path / "ds")
     # 8 records: 5 good, m1 again (first wins), a bad timestamp, a 6-field row
-    assert _counts(rep) == [("cnt", 8, 5, 1, 2)] and rep.files[0].adds_up
-    posts = {r["post_id"]: r for r in _rows(tmp_path / "ds", "posts")}
+    assert counts(rep) == [("cnt", 8, 5, 1, 2)] and rep.files[0].adds_up
+    posts = {r["post_id"]: r for r in rows(tmp_path / "ds", "posts")}
     assert sorted(posts) == ["m1", "m2", "m3", "m4", "m6"]
     m1 = posts["m1"]
     assert (m1["platform"], m1["account_id"], m1["kind"], m1["text"]) == ("cnt", "u1", "post", m1["text"])
@@ -47,12 +37,12 @@ def test_rows_kinds_urls_and_rejects(tmp_path: Path, fixtures: Path) -> None:
     assert (m6["kind"], m6["reposted_post_id"], m6["replied_post_id"]) == ("repost", "m1", None)
     assert posts["m1"]["source_record"] == 1 and posts["m6"]["source_record"] == 7
 
-    rejects = _rows(tmp_path / "ds", "rejects", order="source_record")
+    rejects = rows(tmp_path / "ds", "rejects", order="source_record")
     assert [(r["source_record"], r["field"]) for r in rejects] == [(6, "timestamp"), (9, "timestamp")]
     assert rejects[0]["reason"].startswith("unparseable timestamp") and '"not a time"' in rejects[0]["raw"]
     assert "MISSING COLUMNS" in rejects[1]["reason"] and rejects[1]["raw"] == "m7,u4,dave,,,cut short"
 
-    acc = {r["account_id"]: r["handle"] for r in _rows(tmp_path / "ds", "accounts")}
+    acc = {r["account_id"]: r["handle"] for r in rows(tmp_path / "ds", "accounts")}
     assert acc["u2"] == "bobby" and acc["u1"] == "alice"  # the latest username per account
 
 
@@ -69,7 +59,7 @@ def test_same_file_twice_adds_nothing(tmp_path: Path, fixtures: Path) -> None:
     src = fixtures / "cnt" / "messages.csv"
     unmask.ingest_files([src], tmp_path / "ds")
     rep = unmask.ingest_files([src], tmp_path / "ds")
-    assert _counts(rep) == [("cnt", 8, 0, 6, 2)]
+    assert counts(rep) == [("cnt", 8, 0, 6, 2)]
 
 
 def test_columns_are_read_by_position_like_the_tool(tmp_path: Path, fixtures: Path) -> None:
@@ -77,8 +67,8 @@ def test_columns_are_read_by_position_like_the_tool(tmp_path: Path, fixtures: Pa
     with pytest.raises(FormatError):
         sniff(src)  # names unlike the tool's: not claimed, but --format cnt reads it
     rep = unmask.ingest_files([src], tmp_path / "ds", format="cnt", options={"platform": "twitter"})
-    assert _counts(rep) == [("cnt", 2, 2, 0, 0)]
-    posts = _rows(tmp_path / "ds", "posts", order="post_id")
+    assert counts(rep) == [("cnt", 2, 2, 0, 0)]
+    posts = rows(tmp_path / "ds", "posts", order="post_id")
     assert [(p["platform"], p["post_id"], p["account_id"], p["kind"], p["reposted_post_id"]) for p in posts] == [
         ("twitter", "x1", "a1", "post", None), ("twitter", "x2", "a2", "repost", "x1")]
 
@@ -95,12 +85,12 @@ def test_encodings_read_the_same(tmp_path: Path, fixtures: Path, name: str) -> N
     src = fixtures / "cnt" / name
     assert sniff(src)[0].name == "cnt"
     rep = unmask.ingest_files([src], tmp_path / "ds")
-    assert _counts(rep) == [("cnt", 2, 2, 0, 0)]
-    posts = _rows(tmp_path / "ds", "posts", order="post_id")
+    assert counts(rep) == [("cnt", 2, 2, 0, 0)]
+    posts = rows(tmp_path / "ds", "posts", order="post_id")
     assert [p["text"] for p in posts] == ["Crème brûlée #Délice"] * 2
     assert posts[0]["hashtags"] == ["délice"] and posts[0]["urls"] == ["https://exemple.fr/crème"]
     assert posts[1]["urls"] == [] and posts[1]["reposted_post_id"] == "e1"
-    assert {r["handle"] for r in _rows(tmp_path / "ds", "accounts")} == {"zoë", "josé"}
+    assert {r["handle"] for r in rows(tmp_path / "ds", "accounts")} == {"zoë", "josé"}
 
 
 def test_sniff_leaves_other_formats_alone(fixtures: Path) -> None:

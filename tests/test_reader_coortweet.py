@@ -8,18 +8,8 @@ import duckdb
 import pytest
 
 import unmask
+from helpers import counts, rows
 from unmask.ingest import sniff
-
-
-def _rows(ds: Path, table: str, where: str = "true", order: str = "1") -> list[dict]:
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
-    rel = con.sql(f"SELECT * FROM read_parquet('{ds}/{table}/*.parquet') WHERE {where} ORDER BY {order}")
-    return rel.to_arrow_table().to_pylist()
-
-
-def _counts(rep: unmask.IngestReport) -> list[tuple]:
-    return [(f.format, f.records, f.ingested, f.duplicate, f.rejected) for f in rep.files]
 
 
 def test_share_table_rows_and_rejects(tmp_path: Path, fixtures: Path) -> None:
@@ -27,8 +17,8 @@ def test_share_table_rows_and_rejects(tmp_path: Path, fixtures: Path) -> None:
     assert sniff(src)[0].name == "coortweet"
     rep = unmask.ingest_files([src], tmp_path / "ds")
     # 6 records: 2 good, a repeated content_id, a bad timestamp, no object_id, a cut row
-    assert _counts(rep) == [("coortweet", 6, 2, 1, 3)] and rep.files[0].adds_up
-    posts = _rows(tmp_path / "ds", "posts", order="source_record")
+    assert counts(rep) == [("coortweet", 6, 2, 1, 3)] and rep.files[0].adds_up
+    posts = rows(tmp_path / "ds", "posts", order="source_record")
     assert [(p["platform"], p["post_id"], p["account_id"], p["kind"], p["reposted_post_id"], str(p["created_at"]))
             for p in posts] == [
         ("twitter", "114e22f1b2b648528277b76f0b0224e7", "0fb4232d1b7b37069c13ee17579bd10e", "repost",
@@ -37,7 +27,7 @@ def test_share_table_rows_and_rejects(tmp_path: Path, fixtures: Path) -> None:
          "85d2d12251a735ce05255061f7f231e2", "2021-06-16 22:05:00+00:00"),
     ]  # fmt: skip
     assert posts[0]["urls"] == [] and posts[0]["hashtags"] == []
-    rej = _rows(tmp_path / "ds", "rejects", order="source_record")
+    rej = rows(tmp_path / "ds", "rejects", order="source_record")
     assert [(r["source_record"], r["field"]) for r in rej] == [(4, "timestamp_share"), (5, "object_id"), (7, "content_id")]
     assert rej[0]["reason"].startswith("unparseable timestamp") and '"soon"' in rej[0]["raw"]
     assert "MISSING COLUMNS" in rej[2]["reason"]
@@ -46,7 +36,7 @@ def test_share_table_rows_and_rejects(tmp_path: Path, fixtures: Path) -> None:
 def test_share_table_object_option(tmp_path: Path, fixtures: Path) -> None:
     src = fixtures / "coortweet" / "shares_bom.csv"
     unmask.ingest_files([src], tmp_path / "ds", options={"object": "hashtag", "platform": "telegram"})
-    posts = _rows(tmp_path / "ds", "posts", order="post_id")
+    posts = rows(tmp_path / "ds", "posts", order="post_id")
     assert [(p["platform"], p["kind"], p["hashtags"], p["reposted_post_id"]) for p in posts] == [
         ("telegram", "post", ["o1"], None)] * 2
     rep = unmask.ingest_files([src], tmp_path / "ds2", options={"object": "bogus"})
@@ -59,8 +49,8 @@ def test_multi_modal_table_merges_rows_of_a_post(tmp_path: Path, fixtures: Path)
     rep = unmask.ingest_files([src], tmp_path / "ds")
     # 8 records: post 129235 in 3 rows (2 merged = duplicates), 84441 twice (second by
     # another account: a duplicate id), one row without post_id, one bad timestamp
-    assert _counts(rep) == [("coortweet", 8, 3, 3, 2)]
-    posts = {p["post_id"]: p for p in _rows(tmp_path / "ds", "posts")}
+    assert counts(rep) == [("coortweet", 8, 3, 3, 2)]
+    posts = {p["post_id"]: p for p in rows(tmp_path / "ds", "posts")}
     fb = posts["129235"]
     assert (fb["platform"], fb["account_id"], fb["kind"]) == ("facebook", "fb_12670", "post")
     assert (fb["urls"], fb["hashtags"], fb["domains"]) == (["23678"], ["6874", "6875"], ["3498"])
@@ -68,7 +58,7 @@ def test_multi_modal_table_merges_rows_of_a_post(tmp_path: Path, fixtures: Path)
     tw = posts["84441"]
     assert (tw["platform"], tw["account_id"], tw["urls"], tw["domains"]) == ("twitter", "tw_5966", [], [])
     assert posts["500"]["platform"] == "coortweet"  # unknown prefix
-    rej = _rows(tmp_path / "ds", "rejects", order="source_record")
+    rej = rows(tmp_path / "ds", "rejects", order="source_record")
     assert [(r["source_record"], r["field"]) for r in rej] == [(6, "post_id"), (8, "timestamp")]
 
 
@@ -76,7 +66,7 @@ def test_same_file_twice_adds_nothing(tmp_path: Path, fixtures: Path) -> None:
     src = fixtures / "coortweet" / "multi.csv"
     unmask.ingest_files([src], tmp_path / "ds")
     rep = unmask.ingest_files([src], tmp_path / "ds")
-    assert _counts(rep) == [("coortweet", 8, 0, 6, 2)]
+    assert counts(rep) == [("coortweet", 8, 0, 6, 2)]
 
 
 @pytest.mark.parametrize("name", ["shares_latin1.csv", "shares_utf16.csv", "shares_bom.csv"])
@@ -84,8 +74,8 @@ def test_encodings_read_the_same(tmp_path: Path, fixtures: Path, name: str) -> N
     src = fixtures / "coortweet" / name
     assert sniff(src)[0].name == "coortweet"
     rep = unmask.ingest_files([src], tmp_path / "ds")
-    assert _counts(rep) == [("coortweet", 2, 2, 0, 0)]
-    assert [p["account_id"] for p in _rows(tmp_path / "ds", "posts", order="post_id")] == ["josé", "zoë"]
+    assert counts(rep) == [("coortweet", 2, 2, 0, 0)]
+    assert [p["account_id"] for p in rows(tmp_path / "ds", "posts", order="post_id")] == ["josé", "zoë"]
 
 
 def test_sniff_leaves_other_formats_alone(fixtures: Path) -> None:

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
 import unmask
+from helpers import rows
 from unmask.ingest import sniff
-
-
-def _rows(ds: Path, table: str, where: str = "true", order: str = "1") -> list[dict]:
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
-    rel = con.sql(f"SELECT * FROM read_parquet('{ds}/{table}/*.parquet') WHERE {where} ORDER BY {order}")
-    return rel.to_arrow_table().to_pylist()
 
 
 def test_tweets_file_rows_kinds_entities_and_rejects(tmp_path: Path, fixtures: Path) -> None:
@@ -25,7 +18,7 @@ def test_tweets_file_rows_kinds_entities_and_rejects(tmp_path: Path, fixtures: P
     f = rep.files[0]
     # 9 data records: 6 distinct good, 1 duplicate of 1001, 1 bad timestamp, 1 cut record
     assert (f.records, f.ingested, f.duplicate, f.rejected) == (9, 6, 1, 2)
-    posts = {r["post_id"]: r for r in _rows(tmp_path / "ds", "posts")}
+    posts = {r["post_id"]: r for r in rows(tmp_path / "ds", "posts")}
     assert sorted(posts) == ["1001", "1002", "1003", "1004", "1005", "1007"]
     assert posts["1001"]["kind"] == "post"
     assert posts["1001"]["hashtags"] == ["world", "peace"]
@@ -42,12 +35,12 @@ def test_tweets_file_rows_kinds_entities_and_rejects(tmp_path: Path, fixtures: P
     assert str(posts["1001"]["created_at"]) == "2018-01-02 10:15:00+00:00"
     assert posts["1003"]["source_record"] == 3 and posts["1001"]["source_file"] == str(src)
 
-    rejects = _rows(tmp_path / "ds", "rejects", order="source_record")
+    rejects = rows(tmp_path / "ds", "rejects", order="source_record")
     assert next((r["field"], r["reason"].split(" (")[0]) for r in rejects) == ("tweet_time", "unparseable timestamp")
     assert "yesterday at noon" in rejects[0]["raw"]
     assert "unterminated quote" in rejects[1]["reason"] and rejects[1]["reason"].startswith("UNQUOTED VALUE") and rejects[1]["source_record"] is not None
 
-    accounts = {r["account_id"]: r for r in _rows(tmp_path / "ds", "accounts")}
+    accounts = {r["account_id"]: r for r in rows(tmp_path / "ds", "accounts")}
     assert set(accounts) == {"2001", "2002", "x8fjK2lPq0aa3dMZ7T1yM9hV5cZp2Q+uRbE0mXkS4wA="}
     a = accounts["2001"]
     assert a["followers"] == 130  # the latest per-tweet copy wins
@@ -61,12 +54,12 @@ def test_same_file_twice_adds_nothing_and_users_file_updates_profiles(tmp_path: 
     unmask.ingest_files([src], ds)
     again = unmask.ingest_files([src], ds).files[0]
     assert (again.ingested, again.duplicate, again.rejected) == (0, 7, 2)
-    assert len(_rows(ds, "posts")) == 6
+    assert len(rows(ds, "posts")) == 6
 
     users = unmask.ingest_files([fixtures / "io_archive" / "users_csv_hashed.csv"], ds).files[0]
     assert users.format == "io-archive"
     assert (users.records, users.ingested, users.rejected) == (3, 2, 1)
-    accounts = {r["account_id"]: r for r in _rows(ds, "accounts")}
+    accounts = {r["account_id"]: r for r in rows(ds, "accounts")}
     assert accounts["2001"]["handle"] in ("realhandle", "h_2001")
     assert accounts["2004"]["created_at"] is not None and accounts["2004"]["first_seen"] is None
     manifest = unmask.Dataset.open(ds).manifest
@@ -82,6 +75,6 @@ def test_real_io_archive_sample(tmp_path: Path, shared_data: Path) -> None:
     # 407 complete rows; the file ends in a cut record, which is rejected with its line number
     assert (f.records, f.ingested, f.duplicate, f.rejected) == (408, 407, 0, 1)
     assert f.accounts == 86
-    rows = _rows(tmp_path / "ds", "posts", "post_id = '894109669869985793'")
-    assert rows[0]["hashtags"] == ["syrianarmy", "hama", "insidesyriamc"]
-    assert rows[0]["client"] == "WordPress.com"
+    found = rows(tmp_path / "ds", "posts", "post_id = '894109669869985793'")
+    assert found[0]["hashtags"] == ["syrianarmy", "hama", "insidesyriamc"]
+    assert found[0]["client"] == "WordPress.com"

@@ -9,18 +9,8 @@ import duckdb
 import pytest
 
 import unmask
+from helpers import counts, rows
 from unmask.ingest import FormatError, sniff
-
-
-def _rows(ds: Path, table: str, where: str = "true", order: str = "1") -> list[dict]:
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
-    rel = con.sql(f"SELECT * FROM read_parquet('{ds}/{table}/*.parquet') WHERE {where} ORDER BY {order}")
-    return rel.to_arrow_table().to_pylist()
-
-
-def _counts(rep: unmask.IngestReport) -> list[tuple]:
-    return [(f.format, f.records, f.ingested, f.duplicate, f.rejected) for f in rep.files]
 
 
 def test_original_layout_rows_kinds_and_rejects(tmp_path: Path, fixtures: Path) -> None:
@@ -29,8 +19,8 @@ def test_original_layout_rows_kinds_and_rejects(tmp_path: Path, fixtures: Path) 
     rep = unmask.ingest_files([src], tmp_path / "ds")
     f = rep.files[0]
     # 9 records: 6 distinct good, 1 duplicate tweet_id, 1 bad timestamp, 1 cut (ragged) row
-    assert _counts(rep) == [("ira", 9, 6, 1, 2)] and f.adds_up
-    posts = {r["post_id"]: r for r in _rows(tmp_path / "ds", "posts")}
+    assert counts(rep) == [("ira", 9, 6, 1, 2)] and f.adds_up
+    posts = {r["post_id"]: r for r in rows(tmp_path / "ds", "posts")}
     p = posts["914580356430536707"]
     # a spreadsheet-rounded external_author_id is not an id: the lowercased handle is used
     assert p["account_id"] == "10_gop" and p["kind"] == "post" and p["platform"] == "twitter"
@@ -50,13 +40,13 @@ def test_original_layout_rows_kinds_and_rejects(tmp_path: Path, fixtures: Path) 
     derived = [k for k in posts if k.startswith("ira:")]
     assert len(derived) == 1 and posts[derived[0]]["text"] == "no id here"
 
-    rejects = _rows(tmp_path / "ds", "rejects", order="source_record")
+    rejects = rows(tmp_path / "ds", "rejects", order="source_record")
     assert (rejects[0]["source_record"], rejects[0]["field"]) == (6, "publish_date")
     assert rejects[0]["reason"].startswith("unparseable timestamp") and "yesterday at noon" in rejects[0]["raw"]
     assert rejects[1]["source_record"] == 10 and "MISSING COLUMNS" in rejects[1]["reason"]
     assert rejects[1]["raw"].endswith("cut short,United States")
 
-    accounts = {r["account_id"]: r for r in _rows(tmp_path / "ds", "accounts")}
+    accounts = {r["account_id"]: r for r in rows(tmp_path / "ds", "accounts")}
     assert set(accounts) == {"10_gop", "2535564756"}
     a = accounts["2535564756"]
     assert (a["handle"], a["followers"], a["following"], a["posts_count"]) == ("AMELIEBALDWIN", 1230, 303, 4004)
@@ -67,8 +57,8 @@ def test_same_file_twice_adds_nothing(tmp_path: Path, fixtures: Path) -> None:
     src = fixtures / "ira" / "IRAhandle_tweets_1.csv"
     unmask.ingest_files([src], tmp_path / "ds")
     rep = unmask.ingest_files([src], tmp_path / "ds")
-    assert _counts(rep) == [("ira", 9, 0, 7, 2)]
-    assert len(_rows(tmp_path / "ds", "posts")) == 6
+    assert counts(rep) == [("ira", 9, 0, 7, 2)]
+    assert len(rows(tmp_path / "ds", "posts")) == 6
 
 
 def test_by_author_layout_with_authors_beside(tmp_path: Path, fixtures: Path) -> None:
@@ -77,8 +67,8 @@ def test_by_author_layout_with_authors_beside(tmp_path: Path, fixtures: Path) ->
     rep = unmask.ingest_files([d / "tweets.csv", d / "authors.csv"], tmp_path / "ds")
     # tweets: 9 records, one identical row (a true duplicate), one bad date;
     # authors: 5 records, one with neither handle nor external id
-    assert _counts(rep) == [("ira", 9, 7, 1, 1), ("ira", 5, 4, 0, 1)]
-    posts = _rows(tmp_path / "ds", "posts", order="source_record")
+    assert counts(rep) == [("ira", 9, 7, 1, 1), ("ira", 5, 4, 0, 1)]
+    posts = rows(tmp_path / "ds", "posts", order="source_record")
     assert [p["source_record"] for p in posts] == [1, 2, 4, 5, 6, 7, 9]
     assert all(p["post_id"].startswith("ira:") for p in posts)
     by_rec = {p["source_record"]: p for p in posts}
@@ -92,10 +82,10 @@ def test_by_author_layout_with_authors_beside(tmp_path: Path, fixtures: Path) ->
     assert by_rec[6]["mentions"] == ["someone"]
     assert by_rec[9]["account_id"] == "unknown_author"  # not in authors.csv
     assert str(by_rec[7]["created_at"]) == "2015-06-01 09:00:00+00:00"
-    rej = _rows(tmp_path / "ds", "rejects", order="source_file, source_record")
+    rej = rows(tmp_path / "ds", "rejects", order="source_file, source_record")
     assert [(Path(r["source_file"]).name, r["source_record"], r["field"]) for r in rej] == [
         ("authors.csv", 5, "author"), ("tweets.csv", 8, "publish_date")]
-    acc = {r["account_id"]: r for r in _rows(tmp_path / "ds", "accounts")}
+    acc = {r["account_id"]: r for r in rows(tmp_path / "ds", "accounts")}
     assert set(acc) == {"2535564756", "3312143142", "4036537452", "heny_amberh", "unknown_author"}
     assert (acc["2535564756"]["handle"], acc["2535564756"]["followers"]) == ("1D_Nicole_", 55)  # latest copy
 
@@ -104,11 +94,11 @@ def test_account_ids_do_not_depend_on_file_order(tmp_path: Path, fixtures: Path)
     d = fixtures / "ira" / "by_author"
     unmask.ingest_files([d / "authors.csv", d / "tweets.csv"], tmp_path / "a")
     unmask.ingest_files([d / "tweets.csv", d / "authors.csv"], tmp_path / "b")
-    ids_a = [r["account_id"] for r in _rows(tmp_path / "a", "accounts")]
-    ids_b = [r["account_id"] for r in _rows(tmp_path / "b", "accounts")]
+    ids_a = [r["account_id"] for r in rows(tmp_path / "a", "accounts")]
+    ids_b = [r["account_id"] for r in rows(tmp_path / "b", "accounts")]
     assert ids_a == ids_b
-    assert [r["account_id"] for r in _rows(tmp_path / "a", "posts", order="post_id")] == [
-        r["account_id"] for r in _rows(tmp_path / "b", "posts", order="post_id")]
+    assert [r["account_id"] for r in rows(tmp_path / "a", "posts", order="post_id")] == [
+        r["account_id"] for r in rows(tmp_path / "b", "posts", order="post_id")]
 
 
 def test_without_authors_file_uses_author_id(tmp_path: Path, fixtures: Path) -> None:
@@ -116,9 +106,9 @@ def test_without_authors_file_uses_author_id(tmp_path: Path, fixtures: Path) -> 
     lone.mkdir()
     shutil.copy(fixtures / "ira" / "by_author" / "tweets.csv", lone / "tweets.csv")
     rep = unmask.ingest_files([lone / "tweets.csv"], tmp_path / "ds")
-    assert _counts(rep) == [("ira", 9, 7, 1, 1)]
+    assert counts(rep) == [("ira", 9, 7, 1, 1)]
     assert any("no authors.csv" in n for n in rep.files[0].notes)
-    ids = {r["account_id"] for r in _rows(tmp_path / "ds", "posts")}
+    ids = {r["account_id"] for r in rows(tmp_path / "ds", "posts")}
     assert ids == {"1d_nicole_", "4mysquad3312143142", "4mysquad4036537452", "heny_amberh889661000000000000", "unknown_author"}
 
 
@@ -127,8 +117,8 @@ def test_encodings_read_the_same(tmp_path: Path, fixtures: Path, name: str) -> N
     src = fixtures / "ira" / name
     assert sniff(src)[0].name == "ira"
     rep = unmask.ingest_files([src], tmp_path / "ds")
-    assert _counts(rep) == [("ira", 2, 2, 0, 0)]
-    posts = _rows(tmp_path / "ds", "posts", order="post_id")
+    assert counts(rep) == [("ira", 2, 2, 0, 0)]
+    posts = rows(tmp_path / "ds", "posts", order="post_id")
     assert [p["text"] for p in posts] == ["Café au lait #Noël", "Ça va? https://example.com/a/"]
     assert posts[0]["hashtags"] == ["noël"] and posts[1]["urls"] == ["https://example.com/a"]
     assert posts[0]["account_id"] == "2535564756"
@@ -156,7 +146,7 @@ def test_real_authors_and_tweets(tmp_path: Path, shared_data: Path) -> None:
     ds = tmp_path / "ds"
     (a,) = unmask.ingest_files([d / "authors.csv"], ds).files
     assert (a.format, a.records, a.ingested, a.rejected) == ("ira", 1380, 1380, 0)
-    author_ids = {r["account_id"] for r in _rows(ds, "accounts")}
+    author_ids = {r["account_id"] for r in rows(ds, "accounts")}
     (t,) = unmask.ingest_files([d / "tweets.csv.gz"], ds).files
     assert (t.format, t.records) == ("ira", 1_171_304) and t.adds_up and t.rejected == 0
     con = duckdb.connect()
@@ -166,7 +156,7 @@ def test_real_authors_and_tweets(tmp_path: Path, shared_data: Path) -> None:
     # every posting account is one of authors.csv's accounts (ids mapped through authors.csv)
     post_accounts = {r[0] for r in con.sql(f"SELECT DISTINCT account_id FROM {posts}").fetchall()}
     assert post_accounts <= author_ids
-    assert {r["account_id"] for r in _rows(ds, "accounts")} == author_ids
+    assert {r["account_id"] for r in rows(ds, "accounts")} == author_ids
 
 
 def test_rounded_ids_are_not_ids(tmp_path: Path) -> None:
@@ -180,7 +170,7 @@ def test_rounded_ids_are_not_ids(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     rep = unmask.ingest_files([src], tmp_path / "ds")
-    assert _counts(rep) == [("ira", 3, 3, 0, 0)]  # two rows with the same rounded id stay apart
-    posts = _rows(tmp_path / "ds", "posts", order="source_record")
+    assert counts(rep) == [("ira", 3, 3, 0, 0)]  # two rows with the same rounded id stay apart
+    posts = rows(tmp_path / "ds", "posts", order="source_record")
     assert [p["post_id"][:4] for p in posts[:2]] == ["ira:", "ira:"] and posts[2]["post_id"] == "914000000000000123"
     assert {p["account_id"] for p in posts} == {"some_one"}

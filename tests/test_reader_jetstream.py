@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 import unmask
+from helpers import rows
 from unmask.ingest import sniff
 
 A = "did:plc:alice4n2xq7w3ztlm5k6vj"
@@ -17,12 +18,6 @@ ALICE_POST = f"at://{A}/app.bsky.feed.post/3l3qo2vuowo2b"
 BOB_REPLY = f"at://{B}/app.bsky.feed.post/3l3qp5bxyz22a"
 
 
-def _rows(ds: Path, table: str, where: str = "true", order: str = "1") -> list[dict]:
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
-    rel = con.sql(f"SELECT * FROM read_parquet('{ds}/{table}/*.parquet') WHERE {where} ORDER BY {order}")
-    return rel.to_arrow_table().to_pylist()
-
 
 def test_posts_reposts_and_counts(tmp_path: Path, fixtures: Path) -> None:
     src = fixtures / "jetstream" / "events.jsonl"
@@ -32,7 +27,7 @@ def test_posts_reposts_and_counts(tmp_path: Path, fixtures: Path) -> None:
     # like, follow, delete, account event, '42' and a cut line
     assert (f.format, f.records, f.ingested, f.duplicate, f.rejected) == ("jetstream", 17, 10, 1, 6)
     assert any("timed by the event's time_us" in n for n in f.notes)
-    posts = {r["post_id"]: r for r in _rows(tmp_path / "ds", "posts")}
+    posts = {r["post_id"]: r for r in rows(tmp_path / "ds", "posts")}
     assert len(posts) == 8 and {p["platform"] for p in posts.values()} == {"bluesky"}
 
     p = posts[ALICE_POST]
@@ -60,7 +55,7 @@ def test_posts_reposts_and_counts(tmp_path: Path, fixtures: Path) -> None:
     old = posts[f"at://{B}/app.bsky.feed.post/3l3qu1hhhhh2b"]  # early Jetstream layout
     assert (old["kind"], old["text"]) == ("post", "old jetstream layout")
 
-    rejects = _rows(tmp_path / "ds", "rejects", order="source_record")
+    rejects = rows(tmp_path / "ds", "rejects", order="source_record")
     assert [(x["source_record"], x["reason"]) for x in rejects] == [
         (6, "out of scope: app.bsky.feed.like create"),
         (7, "out of scope: app.bsky.graph.follow create"),
@@ -74,7 +69,7 @@ def test_posts_reposts_and_counts(tmp_path: Path, fixtures: Path) -> None:
 
 def test_profiles_and_handles_update_accounts(tmp_path: Path, fixtures: Path) -> None:
     unmask.ingest_files([fixtures / "jetstream" / "events.jsonl"], tmp_path / "ds")
-    acc = {r["account_id"]: r for r in _rows(tmp_path / "ds", "accounts")}
+    acc = {r["account_id"]: r for r in rows(tmp_path / "ds", "accounts")}
     assert set(acc) == {A, B, C, D}
     a = acc[A]
     assert (a["handle"], a["display_name"], a["description"]) == ("alice.bsky.social", "أليس 🌸", "reporter · مراسلة")
@@ -91,8 +86,8 @@ def test_same_file_twice_adds_nothing(tmp_path: Path, fixtures: Path) -> None:
     again = unmask.ingest_files([src], ds).files[0]
     # the two account records are ingested again (they refresh profiles), posts are all duplicates
     assert (again.records, again.ingested, again.duplicate, again.rejected) == (17, 2, 9, 6)
-    assert len(_rows(ds, "posts")) == 8
-    assert len(_rows(ds, "accounts")) == 4
+    assert len(rows(ds, "posts")) == 8
+    assert len(rows(ds, "accounts")) == 4
 
 
 def test_bad_events_are_rejected_with_reasons(tmp_path: Path) -> None:
@@ -111,7 +106,7 @@ def test_bad_events_are_rejected_with_reasons(tmp_path: Path) -> None:
     )
     f = unmask.ingest_files([src], tmp_path / "ds", format="jetstream").files[0]
     assert f.error is None and (f.records, f.rejected) == (6, 6)
-    reasons = [(r["source_record"], r["field"], r["reason"]) for r in _rows(tmp_path / "ds", "rejects", order="1, 2")]
+    reasons = [(r["source_record"], r["field"], r["reason"]) for r in rows(tmp_path / "ds", "rejects", order="1, 2")]
     assert reasons == [
         (1, None, "identity event without a DID or handle"),
         (2, "subject.uri", "repost without subject.uri"),

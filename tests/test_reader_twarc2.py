@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 import unmask
+from helpers import rows
 from unmask.ingest import sniff
 
 T = "15000000000000000"  # tweet ids in the fixtures are T + two digits
 
-
-def _rows(ds: Path, table: str, where: str = "true", order: str = "1") -> list[dict]:
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
-    rel = con.sql(f"SELECT * FROM read_parquet('{ds}/{table}/*.parquet') WHERE {where} ORDER BY {order}")
-    return rel.to_arrow_table().to_pylist()
 
 
 def test_raw_pages_rows_and_counts(tmp_path: Path, fixtures: Path) -> None:
@@ -27,7 +20,7 @@ def test_raw_pages_rows_and_counts(tmp_path: Path, fixtures: Path) -> None:
     # page (no records), an error response, a JSON array line and a cut line
     assert (f.format, f.records, f.ingested, f.duplicate, f.rejected) == ("twarc2", 13, 7, 1, 5)
     assert "1 response page(s) held no tweets" in f.notes
-    posts = {r["post_id"][-2:]: r for r in _rows(tmp_path / "ds", "posts")}
+    posts = {r["post_id"][-2:]: r for r in rows(tmp_path / "ds", "posts")}
     assert sorted(posts) == ["01", "02", "03", "04", "06", "07", "08"]
 
     p = posts["01"]
@@ -51,9 +44,9 @@ def test_raw_pages_rows_and_counts(tmp_path: Path, fixtures: Path) -> None:
     assert (posts["07"]["reposted_post_id"], posts["07"]["reposted_account_id"]) == ("1400000000000000077", "177")
     long = posts["08"]  # note_tweet: the full text and its entities
     assert long["text"].endswith("#LongForm") and len(long["text"]) > 280 and long["hashtags"] == ["longform"]
-    assert T + "09" not in {r["post_id"] for r in _rows(tmp_path / "ds", "posts")}  # includes are context
+    assert T + "09" not in {r["post_id"] for r in rows(tmp_path / "ds", "posts")}  # includes are context
 
-    rejects = _rows(tmp_path / "ds", "rejects", order="source_record, reason")
+    rejects = rows(tmp_path / "ds", "rejects", order="source_record, reason")
     assert [(x["source_record"], x["field"], x["reason"]) for x in rejects] == [
         (1, "created_at", "unparseable created_at (expected ISO 8601, e.g. '2022-03-01T12:00:00.000Z')"),
         (2, None, "data element is not a JSON object"),
@@ -67,7 +60,7 @@ def test_raw_pages_rows_and_counts(tmp_path: Path, fixtures: Path) -> None:
 def test_accounts_from_includes_latest_page_wins(tmp_path: Path, fixtures: Path) -> None:
     ds = tmp_path / "ds"
     unmask.ingest_files([fixtures / "twarc2" / "pages.jsonl"], ds)
-    acc = {r["account_id"]: r for r in _rows(ds, "accounts")}
+    acc = {r["account_id"]: r for r in rows(ds, "accounts")}
     assert set(acc) == {"101", "102", "103", "109"}
     a = acc["101"]
     assert (a["handle"], a["display_name"], a["description"], a["location"]) == ("Nadia_K", "نادية", "صحفية 📰", "Beirut")
@@ -87,15 +80,15 @@ def test_flattened_tweets(tmp_path: Path, fixtures: Path) -> None:
     # 8 lines: quote, retweet of the quote, reply, note tweet, the quote again, a bad date,
     # a string and a cut line
     assert (f.records, f.ingested, f.duplicate, f.rejected) == (8, 4, 1, 3)
-    posts = {r["post_id"][-2:]: r for r in _rows(tmp_path / "ds", "posts")}
+    posts = {r["post_id"][-2:]: r for r in rows(tmp_path / "ds", "posts")}
     assert {k: v["kind"] for k, v in posts.items()} == {"03": "quote", "04": "reply", "08": "post", "11": "repost"}
     rt = posts["11"]
     assert (rt["reposted_post_id"], rt["reposted_account_id"], rt["quoted_post_id"]) == (T + "03", "103", None)
     assert posts["03"]["quoted_post_id"] == T + "01"
     assert (posts["04"]["replied_post_id"], posts["04"]["replied_account_id"]) == (T + "03", "103")
-    rejects = _rows(tmp_path / "ds", "rejects", order="source_record")
+    rejects = rows(tmp_path / "ds", "rejects", order="source_record")
     assert [(x["source_record"], x["field"]) for x in rejects] == [(6, "created_at"), (7, None), (8, None)]
-    acc = {r["account_id"]: r for r in _rows(tmp_path / "ds", "accounts")}
+    acc = {r["account_id"]: r for r in rows(tmp_path / "ds", "accounts")}
     assert set(acc) == {"101", "102", "103"}  # authors, in_reply_to_user and referenced authors
     assert acc["101"]["followers"] == 1000 and acc["103"]["handle"] == "quoter"
 
@@ -104,7 +97,7 @@ def test_user_pages_are_profile_records(tmp_path: Path, fixtures: Path) -> None:
     f = unmask.ingest_files([fixtures / "twarc2" / "users.jsonl"], tmp_path / "ds").files[0]
     assert (f.records, f.ingested, f.rejected) == (2, 1, 1)
     assert f.reject_reasons == {"user object without an id": 1}
-    (a,) = _rows(tmp_path / "ds", "accounts")
+    (a,) = rows(tmp_path / "ds", "accounts")
     assert (a["account_id"], a["handle"], a["snapshot_source"]) == ("109", "origin9", "profile")
 
 
@@ -114,7 +107,7 @@ def test_same_file_twice_adds_nothing(tmp_path: Path, fixtures: Path) -> None:
     unmask.ingest_files([src], ds)
     again = unmask.ingest_files([src], ds).files[0]
     assert (again.records, again.ingested, again.duplicate, again.rejected) == (13, 0, 8, 5)
-    assert len(_rows(ds, "posts")) == 7
+    assert len(rows(ds, "posts")) == 7
 
 
 def test_sniffers_do_not_steal_each_others_files(fixtures: Path) -> None:

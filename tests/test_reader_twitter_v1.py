@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 import unmask
+from helpers import rows
 from unmask.ingest import sniff
 from unmask.ingest.twitter_v1 import iter_json_array
 
 LINES = "twitter_v1/tweets.jsonl"
 
-
-def _rows(ds: Path, table: str, where: str = "true", order: str = "1") -> list[dict]:
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
-    rel = con.sql(f"SELECT * FROM read_parquet('{ds}/{table}/*.parquet') WHERE {where} ORDER BY {order}")
-    return rel.to_arrow_table().to_pylist()
 
 
 def test_json_lines_kinds_entities_and_counts(tmp_path: Path, fixtures: Path) -> None:
@@ -27,7 +20,7 @@ def test_json_lines_kinds_entities_and_counts(tmp_path: Path, fixtures: Path) ->
     # 13 non-blank lines (BOM first, a blank line, no final newline): 5 tweets, 1 duplicate of
     # 1001, 1 bad date, 1 string, 2 stream notices, 1 unknown object, 1 cut line
     assert (f.format, f.records, f.ingested, f.duplicate, f.rejected) == ("twitter-v1", 12, 5, 1, 6)
-    posts = {r["post_id"]: r for r in _rows(tmp_path / "ds", "posts")}
+    posts = {r["post_id"]: r for r in rows(tmp_path / "ds", "posts")}
     assert sorted(posts) == ["1001", "1002", "1003", "1004", "1005"]
 
     p = posts["1001"]
@@ -58,7 +51,7 @@ def test_json_lines_kinds_entities_and_counts(tmp_path: Path, fixtures: Path) ->
     assert (r["kind"], r["replied_post_id"], r["replied_account_id"]) == ("reply", "1003", "2002")
     assert r["text"] == "@bob_q שלום, thanks! 🙏" and r["source_record"] == 6  # line 5 is blank
 
-    rejects = _rows(tmp_path / "ds", "rejects", order="source_record")
+    rejects = rows(tmp_path / "ds", "rejects", order="source_record")
     got = [(x["source_record"], x["field"], x["reason"]) for x in rejects]
     assert got == [
         (7, "created_at", "unparseable created_at (expected Twitter's format, e.g. 'Wed Oct 10 20:19:24 +0000 2018')"),
@@ -74,7 +67,7 @@ def test_json_lines_kinds_entities_and_counts(tmp_path: Path, fixtures: Path) ->
 def test_user_objects_update_accounts_latest_copy_wins(tmp_path: Path, fixtures: Path) -> None:
     ds = tmp_path / "ds"
     unmask.ingest_files([fixtures / LINES], ds)
-    accounts = {r["account_id"]: r for r in _rows(ds, "accounts")}
+    accounts = {r["account_id"]: r for r in rows(ds, "accounts")}
     assert set(accounts) == {"2001", "2002", "2003"}
     a = accounts["2001"]
     # three copies (tweet 1001: 100, embedded in the quote: 101, reply 1005: 120); the latest wins
@@ -89,7 +82,7 @@ def test_user_objects_update_accounts_latest_copy_wins(tmp_path: Path, fixtures:
 
     users = unmask.ingest_files([fixtures / "twitter_v1" / "users.jsonl"], ds).files[0]
     assert (users.format, users.records, users.ingested, users.rejected) == ("twitter-v1", 2, 2, 0)
-    accounts = {r["account_id"]: r for r in _rows(ds, "accounts")}
+    accounts = {r["account_id"]: r for r in rows(ds, "accounts")}
     assert accounts["2004"]["handle"] == "fresh_acct" and accounts["2004"]["snapshot_source"] == "profile"
     assert accounts["2004"]["first_seen"] is None
     assert accounts["2001"]["handle"] == "amira_news"  # the dated tweet copy beats an undated profile
@@ -100,7 +93,7 @@ def test_same_file_twice_adds_nothing(tmp_path: Path, fixtures: Path) -> None:
     unmask.ingest_files([fixtures / LINES], ds)
     again = unmask.ingest_files([fixtures / LINES], ds).files[0]
     assert (again.records, again.ingested, again.duplicate, again.rejected) == (12, 0, 6, 6)
-    assert len(_rows(ds, "posts")) == 5
+    assert len(rows(ds, "posts")) == 5
 
 
 def test_pretty_printed_array_salvages_good_elements(tmp_path: Path, fixtures: Path) -> None:
@@ -110,12 +103,12 @@ def test_pretty_printed_array_salvages_good_elements(tmp_path: Path, fixtures: P
     # 7 elements: 3001, 3002 (retweet), a broken object, 42, 3004, 3001 again, a cut last element
     assert (f.records, f.ingested, f.duplicate, f.rejected) == (7, 3, 1, 3)
     assert any("position in the array" in n for n in f.notes)
-    posts = {r["post_id"]: r for r in _rows(tmp_path / "ds", "posts")}
+    posts = {r["post_id"]: r for r in rows(tmp_path / "ds", "posts")}
     assert [(k, v["kind"], v["source_record"]) for k, v in sorted(posts.items())] == [
         ("3001", "post", 1), ("3002", "repost", 2), ("3004", "post", 5),
     ]  # fmt: skip
     assert posts["3002"]["reposted_post_id"] == "3001" and posts["3001"]["hashtags"] == ["array"]
-    rejects = _rows(tmp_path / "ds", "rejects", order="source_record")
+    rejects = rows(tmp_path / "ds", "rejects", order="source_record")
     assert [x["source_record"] for x in rejects] == [3, 4, 7]
     assert rejects[0]["reason"].startswith("malformed JSON array element at line ")
     assert "Expecting ',' delimiter" in rejects[0]["reason"] and '"id_str": "3003"' in rejects[0]["raw"]
@@ -126,7 +119,7 @@ def test_pretty_printed_array_salvages_good_elements(tmp_path: Path, fixtures: P
 def test_compact_array_and_array_splitter_edge_cases(tmp_path: Path, fixtures: Path) -> None:
     f = unmask.ingest_files([fixtures / "twitter_v1" / "tweets_compact.json"], tmp_path / "ds").files[0]
     assert (f.records, f.ingested, f.rejected) == (2, 2, 0)
-    assert [r["source_record"] for r in _rows(tmp_path / "ds", "posts", order="source_record")] == [1, 2]
+    assert [r["source_record"] for r in rows(tmp_path / "ds", "posts", order="source_record")] == [1, 2]
 
     def split(text: str) -> list[tuple[int, str, str | None]]:
         return list(iter_json_array(text))
@@ -152,9 +145,9 @@ def test_streaming_timestamp_ms_fallback_and_out_of_range_times(tmp_path: Path) 
     )
     f = unmask.ingest_files([src], tmp_path / "ds", format="twitter-v1").files[0]
     assert f.error is None and (f.records, f.ingested, f.rejected) == (2, 1, 1)
-    (p,) = _rows(tmp_path / "ds", "posts")
+    (p,) = rows(tmp_path / "ds", "posts")
     assert str(p["created_at"]) == "2018-10-11 08:03:20+00:00"
-    assert _rows(tmp_path / "ds", "rejects")[0]["reason"] == "missing or unparseable created_at"
+    assert rows(tmp_path / "ds", "rejects")[0]["reason"] == "missing or unparseable created_at"
 
 
 def test_array_file_with_garbage_is_counted(tmp_path: Path) -> None:
@@ -162,7 +155,7 @@ def test_array_file_with_garbage_is_counted(tmp_path: Path) -> None:
     src.write_text('[{"id_str": "1", "text": "x"}, nonsense, {"id_str": "2"')
     f = unmask.ingest_files([src], tmp_path / "ds", format="twitter-v1").files[0]
     assert f.error is None and f.adds_up and (f.records, f.rejected) == (3, 3)
-    reasons = [r["reason"] for r in _rows(tmp_path / "ds", "rejects", order="source_record")]
+    reasons = [r["reason"] for r in rows(tmp_path / "ds", "rejects", order="source_record")]
     assert reasons[0] == "tweet without a user object"
     assert reasons[1].startswith("malformed JSON array element at line 1")
     assert "ends inside it" in reasons[2]
@@ -179,7 +172,7 @@ def test_gzip_array_and_utf16_lines_read_the_same(tmp_path: Path, fixtures: Path
     assert [(f.format, f.records, f.ingested, f.duplicate, f.rejected) for f in rep.files] == [
         ("twitter-v1", 7, 3, 1, 3), ("twitter-v1", 12, 5, 1, 6),
     ]  # fmt: skip
-    texts = {r["post_id"]: r["text"] for r in _rows(tmp_path / "ds", "posts")}
+    texts = {r["post_id"]: r["text"] for r in rows(tmp_path / "ds", "posts")}
     assert texts["1001"] == "مرحبا بالعالم 🌍 #Peace #سلام https://t.co/xyz @bob_q"
 
 
@@ -191,5 +184,5 @@ def test_latin1_array_is_decoded(tmp_path: Path) -> None:
     )
     f = unmask.ingest_files([src], tmp_path / "ds", format="twitter-v1").files[0]
     assert (f.records, f.ingested) == (1, 1)
-    (p,) = _rows(tmp_path / "ds", "posts")
+    (p,) = rows(tmp_path / "ds", "posts")
     assert p["text"] == "café ok"  # the sample is not UTF-8: read as latin-1

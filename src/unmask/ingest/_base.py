@@ -36,6 +36,8 @@ __all__ = [
     "Sniff",
     "accounts_stage_sql",
     "detect_encoding",
+    "head_text",
+    "header_columns",
     "open_binary",
     "posts_stage_sql",
     "read_head",
@@ -104,6 +106,12 @@ def head_text(head: bytes) -> str:
     """The sample decoded with its detected encoding (lossy, for sniffing only)."""
     enc = detect_encoding(head)
     return head.decode(enc, errors="replace").lstrip("\ufeff")
+
+
+def header_columns(head: bytes) -> list[str]:
+    """The lowercased, unquoted names on the first line of a CSV sample (for sniffing)."""
+    first = head_text(head).split("\n", 1)[0].rstrip("\r")
+    return [c.strip().strip('"').lower() for c in first.split(",")]
 
 
 class Reader:

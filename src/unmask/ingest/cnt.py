@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from unmask.ingest._base import FormatError, IngestContext, Reader, Sniff, head_text
+from unmask.ingest._base import FormatError, IngestContext, Reader, Sniff, header_columns
 
 __all__ = ["CNTReader"]
 
@@ -37,10 +37,6 @@ COLUMNS = ("message_id", "user_id", "username", "repost_id", "reply_id", "messag
 _TIME = "unmask_epoch(trim(timestamp))"
 _URLS = "unmask_norm_urls(string_split_regex(trim(coalesce(urls, '')), '\\s+'))"
 
-
-def _header(head: bytes) -> list[str]:
-    first = head_text(head).split("\n", 1)[0].rstrip("\r")
-    return [c.strip().strip('"').lower() for c in first.split(",")]
 
 
 class CNTReader(Reader):
@@ -51,7 +47,7 @@ class CNTReader(Reader):
     platform = "cnt"
 
     def sniff(self, path: Path, head: bytes) -> Sniff:
-        cols = _header(head)
+        cols = header_columns(head)
         if tuple(cols) == COLUMNS:
             return Sniff(95, "coordination-network-toolkit header")
         if len(cols) == 8 and sum(a == b for a, b in zip(cols, COLUMNS, strict=True)) >= 6:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from unmask.ingest._base import FormatError, IngestContext, Reader, Sniff, head_text, sql_lit
+from unmask.ingest._base import FormatError, IngestContext, Reader, Sniff, header_columns, sql_lit
 
 __all__ = ["CooRTweetReader"]
 
@@ -36,10 +36,6 @@ SHARE_COLUMNS = ("object_id", "account_id", "content_id", "timestamp_share")
 MULTI_COLUMNS = ("account_id", "post_id", "url_id", "hashtag_id", "domain_id", "phash_id", "timestamp")
 PREFIXES = {"fb": "facebook", "tw": "twitter", "ig": "instagram", "tt": "tiktok", "yt": "youtube", "tg": "telegram"}
 
-
-def _header(head: bytes) -> list[str]:
-    first = head_text(head).split("\n", 1)[0].rstrip("\r")
-    return [c.strip().strip('"').lower() for c in first.split(",")]
 
 
 class CooRTweetReader(Reader):
@@ -50,7 +46,7 @@ class CooRTweetReader(Reader):
     platform = "twitter"
 
     def sniff(self, path: Path, head: bytes) -> Sniff:
-        cols = set(_header(head))
+        cols = set(header_columns(head))
         if set(SHARE_COLUMNS) <= cols:
             return Sniff(95, "CooRTweet share table header")
         extra = {"url_id", "hashtag_id", "domain_id", "phash_id"} & cols

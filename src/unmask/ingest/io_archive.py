@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from unmask.ingest._base import IngestContext, Reader, Sniff, head_text
+from unmask.ingest._base import IngestContext, Reader, Sniff, header_columns
 
 __all__ = ["IOArchiveReader"]
 
@@ -33,10 +33,6 @@ _TIME = "try_strptime(trim(tweet_time), ['%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S', 
 _CREATED = "try_strptime(trim(account_creation_date), ['%Y-%m-%d', '%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S'])"
 
 
-def _header(head: bytes) -> list[str]:
-    first = head_text(head).split("\n", 1)[0]
-    return [c.strip().strip('"').lower() for c in first.split(",")]
-
 
 class IOArchiveReader(Reader):
     """Twitter's Information-Operations archive: tweets files and users files."""
@@ -46,7 +42,7 @@ class IOArchiveReader(Reader):
     platform = "twitter"
 
     def sniff(self, path: Path, head: bytes) -> Sniff:
-        cols = set(_header(head))
+        cols = set(header_columns(head))
         if {"tweetid", "userid", "tweet_time", "is_retweet"} <= cols:
             return Sniff(95, "IO-archive tweets header")
         if {"userid", "user_screen_name", "account_creation_date"} <= cols and "tweetid" not in cols:

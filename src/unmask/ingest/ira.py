@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from unmask.ingest._base import IngestContext, Reader, Sniff, head_text, sql_lit
+from unmask.ingest._base import IngestContext, Reader, Sniff, header_columns, sql_lit
 
 __all__ = ["IRAReader"]
 
@@ -81,10 +81,6 @@ def account_id_sql(external: str, handle: str) -> str:
     return f"coalesce({external_id_sql(external)}, lower(unmask_nullif_blank(trim({handle}))))"
 
 
-def _cols(head: bytes) -> list[str]:
-    first = head_text(head).split("\n", 1)[0]
-    return [c.strip().strip('"').lower() for c in first.split(",")]
-
 
 class IRAReader(Reader):
     """FiveThirtyEight/Clemson IRA tweets (original and by-author layouts) and authors.csv."""
@@ -94,7 +90,7 @@ class IRAReader(Reader):
     platform = "twitter"
 
     def sniff(self, path: Path, head: bytes) -> Sniff:
-        cols = set(_cols(head))
+        cols = set(header_columns(head))
         if {"external_author_id", "author", "content", "publish_date", "account_category"} <= cols:
             return Sniff(95, "FiveThirtyEight IRA header")
         if {"author_id", "content", "publish_date", "post_type", "retweet"} <= cols:
