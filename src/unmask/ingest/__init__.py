@@ -232,6 +232,13 @@ def _ingest_files(
         except (EOFError, OSError, zlib.error, UnicodeError, duckdb.Error) as e:
             # damaged input the engine or decompressor could not get through: report, go on
             fr.error = f"{path}: could not be read as {fr.format}: {type(e).__name__}: {e}".strip()
+            if isinstance(e, duckdb.OutOfMemoryException):
+                fr.error = (
+                    f"{path}: out of memory under the ingest memory limit "
+                    f"({os.environ.get('UNMASK_MEMORY_LIMIT', '1536MB')}); the JSON readers stage a whole "
+                    "file at once: set UNMASK_MEMORY_LIMIT higher (e.g. UNMASK_MEMORY_LIMIT=8GB) "
+                    "or split the file. Nothing from this file was written."
+                )
         fr.seconds = round(time.perf_counter() - t0, 3)
         if progress:
             progress("done", fr)
