@@ -23,6 +23,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("unmask.cli.simulate", "evaluate"),
     ("unmask.cli.forensics", "forensics"),
     ("unmask.cli.coordinate", "coordinate"),
+    ("unmask.cli.report", "report"),
 ]
 
 
