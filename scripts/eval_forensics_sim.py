@@ -28,9 +28,9 @@ from unmask.simulate import simulate
 WEEKEND_NAMES = {(5, 6): "Sat-Sun", (4,): "Fri", (4, 5): "Fri-Sat", (6,): "Sun", (3, 4): "Thu-Fri"}
 
 
-def evaluate_world(out: Path, seed: int, profile: str) -> dict[str, Any]:
+def evaluate_world(out: Path, seed: int, profile: str, scale: float = 1.0) -> dict[str, Any]:
     """Run the forensics on one simulated world and compare with its truth."""
-    simulate(out, seed=seed, profile=profile)
+    simulate(out, seed=seed, profile=profile, scale=scale)
     truth = pq.read_table(out / "truth" / "accounts.parquet").to_pylist()
     ops = json.loads((out / "truth" / "operations.json").read_text())["operations"]
     con = connect()
@@ -109,12 +109,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     ap.add_argument("--profile", default="small")
+    ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in a.seeds:
-            r = evaluate_world(Path(tmp) / f"w{seed}", seed, a.profile)
+            r = evaluate_world(Path(tmp) / f"w{seed}", seed, a.profile, a.scale)
             results.append(r)
             ok = [o["ok"] for o in r["offsets"]]
             print(f"seed {seed}: offsets ok {sum(ok)}/{len(ok)}; farm {json.dumps(r['farm'])}")

@@ -77,10 +77,12 @@ def shifts(
     max_k: int = 6,
     min_silhouette: float = 0.35,
     seed: int = 0,
+    max_accounts: int | None = None,
 ) -> Finding:
     """Shift structure of a group: sub-groups, their hour blocks, hand-over hours, weekly stability.
 
     Hours are reported in UTC and in local time at UTC+``offset`` (e.g. the timezone analysis').
+    ``max_accounts`` keeps only the most active accounts (speed on very large groups).
     """
     v = scope(con, accounts)
     ah = con.execute(
@@ -90,6 +92,8 @@ def shifts(
     mat = np.zeros((len(ids), 24))
     np.add.at(mat, (idx, ah["h"].astype(int)), ah["n"])
     keep = mat.sum(1) >= min_posts
+    if max_accounts is not None and keep.sum() > max_accounts:
+        keep &= mat.sum(1) >= np.sort(mat.sum(1))[-max_accounts]
     ids, mat = ids[keep], mat[keep]
     summary: dict[str, Any] = {"analysis": "shifts", "accounts_used": len(ids), "offset": offset}
     if len(ids) < 3:

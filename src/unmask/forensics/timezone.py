@@ -19,6 +19,7 @@ from scipy import stats
 
 from unmask.forensics._common import Finding, circ_dist, scope
 from unmask.forensics.locations import DST, claimed_offset
+from unmask.forensics.shifts import shifts
 
 __all__ = ["FLAT", "TEMPLATES", "WEEKENDS", "calendar_offset", "fit_offset", "timezone"]
 
@@ -140,6 +141,91 @@ def _verdict(fit: dict[str, Any], trough: float, n: int) -> str:
     return "uncertain"
 
 
+#: Local hour at which the shift that reopens after a closure starts. Three-shift systems start
+#: their first (morning) shift at 06-08 local (06-14/14-22/22-06, 07-15/15-23/23-07, 08-16/...):
+#: 07 is the middle, so this convention is itself worth about ±1 h.
+MORNING_SHIFT_START = 7
+#: Calendar likelihood-ratio (deviance units) a flat group's calendar must reach to be read as a
+#: human calendar. Flat Poisson activity (10-60 days, 0.5-50 posts an hour) gave a median of 13
+#: and a maximum of 32 in 160 trials.
+CALENDAR_LR = 60.0
+
+
+def _wrap(o: float) -> int:
+    """An offset in hours, wrapped into -11..12."""
+    return int(((round(o) + 11) % 24) - 11)
+
+
+def _operator_clock(con: duckdb.DuckDBPyConnection, accounts: Sequence[str] | None, verdict: str,
+                    cal: dict[str, Any], cal_lr: float, min_lr: float, seed: int) -> dict[str, Any]:
+    """Whose clock a group keeps when its day has no human night trough.
+
+    A human daily rhythm gives the offset directly (``source`` "daily rhythm"). Otherwise:
+
+    * shifts with sharp hand-overs (:func:`unmask.forensics.shifts`) *and* a calendar (weekends,
+      holidays) whose day boundary falls on a hand-over: the operation closes and reopens at a
+      hand-over, and the shift that reopens it is the morning shift (``MORNING_SHIFT_START`` local);
+    * a calendar without shifts (one account written around the clock, a round-the-clock desk):
+      closures and weekends run from local midnight to local midnight;
+    * shifts without a calendar: the hand-overs fix the offset only modulo 8 h; the largest shift is
+      taken as the day shift (a weak guess, said so);
+    * neither (flat scheduling, no weekly or holiday closures): not a human rhythm, no offset.
+    """
+    out: dict[str, Any] = {"rhythm": "human daily rhythm", "source": "daily rhythm", "offset": None,
+                           "offset_ci": None, "handovers_utc": [], "note": ""}
+    if verdict == "human" or verdict == "too few posts":
+        return out
+    sh = shifts(con, accounts, seed=seed, max_accounts=3000).summary
+    hands = [int(h["hour_utc"]) for h in sh.get("handovers", [])]
+    has_shifts = sh.get("shifts", 0) >= 2 and len(hands) >= 2
+    out["handovers_utc"] = hands
+    has_cal = cal["offset"] is not None and cal_lr >= min_lr
+    dev = np.asarray(cal["deviance"], float)
+    if has_cal:
+        # offsets whose calendar fit is within the flat-noise level of the best one
+        n_lr = cal_lr / max(cal["gain"], 1e-12)
+        near = OFFSETS[np.nan_to_num((dev - np.nanmin(dev)) * n_lr, nan=np.inf) <= 20.0]
+        d = ((near - cal["offset"] + 12) % 24) - 12
+        cal_ci = (float(d.min()), float(d.max()))
+    if has_shifts and has_cal:
+        b = (-cal["offset"]) % 24  # the UTC hour at which the calendar's days begin
+        h = min(hands, key=lambda x: circ_dist(x, b))
+        out["rhythm"] = "round-the-clock shifts with a human calendar"
+        if circ_dist(h, b) <= 1:
+            o = _wrap(MORNING_SHIFT_START - h)
+            out.update(offset=o, offset_ci=[o - 1.0, o + 1.0], source="calendar + shift hand-overs",
+                       note=f"no night trough: shifts hand over at {sorted(hands)} UTC and the calendar "
+                            f"(weekends, closures) turns over at the {h}:00 UTC hand-over; the shift that "
+                            f"reopens after closures is taken to start at {MORNING_SHIFT_START}:00 local (±1 h)")
+            return out
+        o = int(cal["offset"])
+        out.update(offset=o, offset_ci=[o + cal_ci[0], o + cal_ci[1]], source="calendar",
+                   note="no night trough: shifts, and a calendar turning over away from any hand-over; "
+                        "its days are taken to begin at local midnight")
+        return out
+    if has_cal and verdict == FLAT:
+        o = int(cal["offset"])
+        out.update(rhythm="round-the-clock with a human calendar", offset=o,
+                   offset_ci=[o + cal_ci[0], o + cal_ci[1]], source="calendar",
+                   note="no night trough, but weekends and closures begin and end at one hour of the day, "
+                        "taken as local midnight")
+        return out
+    if has_shifts:
+        big = max(sh["shift_table"], key=lambda r: r["posts"])
+        o = _wrap(MORNING_SHIFT_START - (big["start_utc"] or 0))
+        out.update(rhythm="round-the-clock shifts", offset=o, offset_ci=[o - 1.0, o + 1.0],
+                   source="shift hand-overs (largest shift taken as the day shift)",
+                   note="no night trough and no calendar: the hand-overs fix the offset only modulo "
+                        "8 h; the largest shift is taken to be the day shift, a weak guess")
+        return out
+    if verdict == FLAT:
+        out.update(rhythm="not human rhythm (automated 24/7: no night trough, shifts or calendar)", source=None,
+                   note="flat activity with no shifts, weekends or closures: no operator clock to infer")
+        return out
+    out["rhythm"] = "uncertain"
+    return out
+
+
 def _weekend(day_counts: np.ndarray, dows: np.ndarray) -> dict[str, Any]:
     """Which local weekdays are the weekend, from per-date counts (Welch t on each candidate)."""
     out: dict[str, Any] = {"weekend": "none", "weekend_ratio": None, "weekend_p": None, "candidates": {}}
@@ -161,7 +247,7 @@ def _weekend(day_counts: np.ndarray, dows: np.ndarray) -> dict[str, Any]:
     if best is not None:
         c = out["candidates"][best]
         out["weekend_ratio"], out["weekend_p"] = c["ratio"], c["p"]
-        if c["p"] < 0.01 and c["ratio"] < 0.6:
+        if c["p"] < 0.01 and c["ratio"] < 0.7:
             out["weekend"] = best
     return out
 
@@ -173,6 +259,7 @@ def timezone(
     min_account_posts: int = 100,
     bootstrap: int = 200,
     seed: int = 0,
+    min_calendar_lr: float = CALENDAR_LR,
 ) -> Finding:
     """Operator UTC offset (with a bootstrap CI), human-rhythm verdict, weekend, closures, DST,
     and claimed vs inferred location for ``accounts`` (all accounts when None).
@@ -187,7 +274,7 @@ def timezone(
     ).fetchnumpy()
     n_posts = int(dh["count_star()"].sum()) if len(dh["d"]) else 0
     summary: dict[str, Any] = {"analysis": "timezone", "posts": n_posts,
-                               "accounts": con.execute("SELECT count(*) FROM fx_group").fetchone()[0]}
+                               "accounts": con.execute("SELECT count(*) FROM fx_group").fetchall()[0][0]}
     if n_posts == 0:
         summary["verdict"] = "no posts"
         return Finding("timezone", summary, pa.table({"account_id": pa.array([], pa.string())}))
@@ -213,23 +300,42 @@ def timezone(
         "night_trough_ratio": trough,
     })
     summary["verdict"] = _verdict(fit, trough, n_posts)
-    # a round-the-clock rhythm (shift work, schedulers) has no night trough; its calendar (local
-    # midnights of weekends, holidays, busy days) is a second, weaker clue, reported beside it
+    summary["rhythm_offset"] = o
+    # a round-the-clock rhythm (shift work, schedulers) has no night trough; its calendar (weekends,
+    # holidays, busy days start and end on the office's clock) and its shift hand-overs still do
     full = np.zeros(((days[-1] - days[0]).astype("timedelta64[D]").astype(int) + 1, 24))
     full[(days - days[0]).astype("timedelta64[D]").astype(int)] = mat
     cal = calendar_offset(full)
+    cal_lr = float(cal["gain"] * n_posts)
     summary["calendar_offset"], summary["calendar_gain"] = cal["offset"], cal["gain"]
-    if summary["verdict"] != "human":
-        summary["offset_note"] = ("no human daily rhythm: the offset is unreliable; calendar_offset needs "
-                                  "several weeks of weekends/holidays to mean anything")
-    human = summary["verdict"] in ("human", "uncertain")
+    summary["calendar_lr"] = cal_lr
+    clock = _operator_clock(con, accounts, summary["verdict"], cal, cal_lr, min_calendar_lr, seed)
+    summary.update({k: x for k, x in clock.items() if k not in ("offset", "offset_ci")})
+    if clock["source"] != "daily rhythm":
+        o = clock["offset"]
+        summary["offset"] = o
+        summary["offset_ci"] = clock["offset_ci"]
+    if summary["rhythm"] != "human daily rhythm":
+        summary["offset_note"] = clock["note"]
+    v = scope(con, accounts)  # the shift check re-scoped the same group; keep the view current
+    human = o is not None and summary["verdict"] != "too few posts"
+    o_local = 0 if o is None else int(o)
 
     # calendar in inferred local time: per-date counts over the full span (zero days included)
+    # (a shift operation's day begins with its morning shift, not at midnight)
+    day_start = MORNING_SHIFT_START if summary.get("source") == "calendar + shift hand-overs" else 0
+    summary["day_starts_local_h"] = day_start
+    h0 = o_local - day_start
     dc = con.execute(
-        f"""WITH c AS (SELECT CAST({_TS} + to_hours({o}) AS DATE) AS d, count(*) AS n FROM {v} GROUP BY 1),
+        f"""WITH c AS (SELECT CAST({_TS} + to_hours({h0}) AS DATE) AS d, count(*) AS n FROM {v} GROUP BY 1),
                  r AS (SELECT CAST(unnest(range(min(d), max(d) + 1, INTERVAL 1 DAY)) AS DATE) AS d FROM c)
             SELECT r.d, isodow(r.d) - 1 AS dow, coalesce(c.n, 0) AS n FROM r LEFT JOIN c USING (d) ORDER BY 1"""
     ).fetchnumpy()
+    # only local days that the data's UTC days cover whole (the first and last are cut otherwise)
+    d0, d1 = days[0].astype("datetime64[D]"), days[-1].astype("datetime64[D]")
+    lh = (dc["d"].astype("datetime64[D]") - d0).astype("timedelta64[D]").astype(int) * 24 - h0
+    whole = (lh >= 0) & (lh + 24 <= (d1 - d0).astype("timedelta64[D]").astype(int) * 24 + 24)
+    dc = {k: np.asarray(x)[whole] for k, x in dc.items()}
     counts, dows = dc["n"].astype(float), dc["dow"].astype(int)
     wk = _weekend(counts, dows) if human else {"weekend": "n/a (not a human rhythm)"}
     summary.update({k: wk.get(k) for k in ("weekend", "weekend_ratio", "weekend_p")})
@@ -259,10 +365,10 @@ def timezone(
         if hc.sum() >= 150:
             months.append({"month": str(m), "posts": int(hc.sum()), "offset": int(fit_offset(hc)["offset"])})
     summary["monthly_offsets"] = months
-    summary["dst"] = _dst(months) if human else None
+    summary["dst"] = _dst(months) if human and summary["rhythm"] in ("human daily rhythm", "uncertain") else None
 
     table = _per_account(con, v, o, min_account_posts)
-    plots = _plots(con, v, o, fit)
+    plots = _plots(con, v, o_local, fit)
     plots["daily"] = pa.table({"date": dc["d"], "weekday": dows, "posts": counts})
     plots["offset_profile"] = pa.table({"offset": OFFSETS, "loglik": fit["profile_ll"]})
     claimed = [x for x in table.column("claimed_offset").to_pylist() if x is not None]
@@ -272,7 +378,7 @@ def timezone(
         summary["claimed_offset_mode"] = top
         summary["claimed_share"] = float(cnt.max() / len(claimed))
         summary["accounts_with_claimed_location"] = len(claimed)
-        summary["location_mismatch"] = bool(human and circ_dist(top, o) > 1.5)
+        summary["location_mismatch"] = bool(human and circ_dist(top, o_local) > 1.5)
         summary["mismatched_accounts"] = int(sum(x for x in table.column("mismatch").to_pylist() if x))
     return Finding("timezone", summary, table, plots)
 
@@ -288,7 +394,7 @@ def _dst(months: list[dict[str, Any]]) -> dict[str, Any] | None:
     return {"summer_offset": s, "winter_offset": w, "shift": shift, "kind": kind}
 
 
-def _per_account(con: duckdb.DuckDBPyConnection, v: str, group_offset: int, min_posts: int) -> pa.Table:
+def _per_account(con: duckdb.DuckDBPyConnection, v: str, group_offset: int | None, min_posts: int) -> pa.Table:
     ah = con.execute(
         f"SELECT account_id, hour({_TS}) AS h, count(*) AS n FROM {v} GROUP BY ALL ORDER BY 1"
     ).fetchnumpy()
@@ -312,7 +418,7 @@ def _per_account(con: duckdb.DuckDBPyConnection, v: str, group_offset: int, min_
         co, name = claimed_offset(loc.get(a))
         ref = own[i] if np.isfinite(own[i]) else group_offset
         mism = None
-        if co is not None:
+        if co is not None and ref is not None:
             d = circ_dist(co, ref)
             if name in DST:  # summer time puts the clock one hour further east
                 d = min(d, circ_dist(co + 1, ref))
