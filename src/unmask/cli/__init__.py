@@ -23,6 +23,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("unmask.cli.simulate", "evaluate"),
     ("unmask.cli.forensics", "forensics"),
     ("unmask.cli.coordinate", "coordinate"),
+    ("unmask.cli.export", "export"),
+    ("unmask.cli.explain", "explain"),
     ("unmask.cli.report", "report"),
 ]
 
