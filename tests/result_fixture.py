@@ -28,7 +28,7 @@ ACCOUNTS: list[tuple] = [
     ("acc_bobxx_0002", "twitter", "bob<script>&\"'x", "[bold red]Bob[/] =cmd|' /C calc'!A0", 0.93, True,
      "coordinated_inauthentic", 0, 35, "Tehran"),
     ("acc_carol_0003", "twitter", "carol\u202eevil", "carol\u202e\u2066rtl", 0.91, True,
-     "coordinated_inauthentic", 0, 30, "Paris"),
+     "coordinated_inauthentic", 0, 30, "=2+3"),
     ("acc_davex_0004", "twitter", "dave\x00\x07\x1b[31mred", "Dave\x1b]0;pwned\x07\x0b\x0c", 0.40, False,
      "coordinated_organic", 1, 12, None),
     ("acc_emoji_0005", "twitter", "emoji😀fan", "😀🇺🇸 fan", 0.35, False, "coordinated_organic", 1, 9, "Texas"),
