@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from result_fixture import make_result
 from rich.console import Console
 
+from result_fixture import make_result
 from unmask.cli import cli
 from unmask.cli.explain import render, visible
 from unmask.export import Result

@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from result_fixture import ACCOUNTS, HANDLES, IDS, make_result
 
+from result_fixture import ACCOUNTS, HANDLES, IDS, make_result
 from unmask.cli import cli
 from unmask.export import FORMATS, ExportError, export, parse_formats
 from unmask.export._pseudo import Pseudonymizer
