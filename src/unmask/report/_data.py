@@ -1,0 +1,383 @@
+"""Read a result directory into the one JSON document the report embeds, capped for size.
+
+Every string here is hostile data: it is only ever cleaned (lone surrogates, length) and
+serialised; escaping for the HTML context happens once, in :func:`json_for_html`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = ["build_data", "clean", "json_for_html"]
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+MAX_STR = 2000  # characters kept of any one string (posts, descriptions, reasons)
+MAX_LIST = 200  # items kept of any list inside a dossier or summary
+
+
+def clean(o: Any, *, max_list: int = MAX_LIST, max_str: int = MAX_STR, depth: int = 0) -> Any:
+    """JSON-ready copy of ``o``: lone surrogates -> U+FFFD, NaN/inf -> None, times -> ISO, capped sizes."""
+    if o is None or isinstance(o, bool | int):
+        return o
+    if isinstance(o, str):
+        s = o if len(o) <= max_str else o[:max_str] + "…"
+        return _SURROGATE.sub("\ufffd", s)
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, np.generic):
+        return clean(o.item(), max_list=max_list, max_str=max_str, depth=depth)
+    if isinstance(o, dt.datetime):
+        if o.tzinfo is not None:
+            o = o.astimezone(dt.UTC).replace(tzinfo=None)
+        return o.isoformat(timespec="seconds") + "Z"
+    if isinstance(o, dt.date):
+        return o.isoformat()
+    if isinstance(o, dt.timedelta):
+        return o.total_seconds()
+    if isinstance(o, bytes):
+        return clean(o.decode("utf-8", "replace"), max_list=max_list, max_str=max_str, depth=depth)
+    if depth > 12:
+        return "…"
+    if isinstance(o, dict):
+        items = list(o.items())[:max_list]
+        return {clean(str(k), max_str=200): clean(v, max_list=max_list, max_str=max_str, depth=depth + 1)
+                for k, v in items}
+    if isinstance(o, list | tuple | np.ndarray):
+        return [clean(v, max_list=max_list, max_str=max_str, depth=depth + 1) for v in list(o)[:max_list]]
+    return clean(str(o), max_str=max_str)
+
+
+def json_for_html(data: Any) -> str:
+    """``data`` as JSON that is inert inside ``<script type="application/json">``.
+
+    ``<``, ``>`` and ``&`` only ever occur inside JSON strings, so their ``\\uXXXX`` escapes keep it
+    valid JSON while no ``</script>``, ``<!--`` or entity can appear; U+2028/9 are escaped too.
+    """
+    s = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    s = _SURROGATE.sub("\ufffd", s)
+    return (s.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _pylist(col: pa.ChunkedArray | pa.Array) -> list[Any]:
+    """``to_pylist`` that survives invalid UTF-8 in string columns (decoded with U+FFFD)."""
+    try:
+        return col.to_pylist()
+    except (UnicodeDecodeError, pa.ArrowException):
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            return [None if b is None else b.decode("utf-8", "replace")
+                    for b in col.cast(pa.binary()).to_pylist()]
+        raise
+
+
+def _read(path: Path) -> dict[str, list[Any]] | None:
+    if not path.exists():
+        return None
+    t = pq.read_table(path)
+    return {name: _pylist(t.column(name)) for name in t.column_names}
+
+
+def _json_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, ValueError):
+        return None
+
+
+def _inside(root: Path, rel: str) -> Path | None:
+    """``root / rel`` if it stays inside ``root`` (index paths are not trusted either)."""
+    try:
+        p = (root / rel).resolve()
+        return p if p.is_relative_to(root.resolve()) and p.is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
+def _r(x: Any, nd: int = 4) -> Any:
+    return round(x, nd) if isinstance(x, float) and math.isfinite(x) else (None if isinstance(x, float) else x)
+
+
+def build_data(result: Path, *, max_nodes: int, max_edges: int, max_clusters: int, max_campaigns: int,
+               max_dossiers: int) -> dict[str, Any]:
+    summary = _json_file(result / "summary.json") or {}
+    config = None
+    if (result / "config.toml").exists():
+        config = (result / "config.toml").read_text(encoding="utf-8", errors="replace")
+    missing = [f for f in ("summary.json", "config.toml", "clusters.parquet", "fused.parquet",
+                           "campaigns.parquet", "evidence/index.parquet") if not (result / f).exists()]
+
+    accounts, acc_index = _accounts(result)
+    index = _read(result / "evidence" / "index.parquet") or {"kind": [], "id": [], "path": []}
+    dossier_path = {(k, i): p for k, i, p in zip(index["kind"], index["id"], index["path"], strict=True)}
+    dossiers, dossier_of = _account_dossiers(result, accounts, dossier_path, max_dossiers)
+    accounts["cols"]["dossier"] = dossier_of
+    clusters = _clusters(result, accounts, acc_index, dossier_path, max_nodes=max_nodes, max_edges=max_edges,
+                         max_clusters=max_clusters)
+    campaigns = _campaigns(result, max_campaigns)
+    threshold = summary.get("threshold") if isinstance(summary, dict) else None
+    scores = np.asarray([s if s is not None else 0.0 for s in accounts["cols"]["score"]], dtype=float)
+    hist, _ = np.histogram(np.clip(scores, 0, 1), bins=20, range=(0, 1))
+    return {
+        "meta": {"result": clean(result.resolve().name), "generated_at": clean(dt.datetime.now(dt.UTC)),
+                 "missing": missing},
+        "summary": clean(summary, max_list=500),
+        "config": clean(config, max_str=200_000) if config is not None else None,
+        "threshold": threshold if isinstance(threshold, int | float) else None,
+        "score_hist": hist.tolist(),
+        "accounts": accounts,
+        "dossiers": dossiers,
+        "clusters": clusters,
+        "campaigns": campaigns,
+    }
+
+
+def _accounts(result: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    t = _read(result / "accounts.parquet") or {}
+    n = len(t.get("account_id", []))
+
+    def col(name: str, default: Any = None) -> list[Any]:
+        return t.get(name) or [default] * n
+
+    order = sorted(range(n), key=lambda i: (-(col("score", 0.0)[i] or 0.0), str(col("account_id", "")[i])))
+    verdicts: list[str] = []
+    vcode: dict[str, int] = {}
+
+    def code(v: Any) -> int:
+        v = "no_finding" if v is None else str(v)
+        if v not in vcode:
+            vcode[v] = len(verdicts)
+            verdicts.append(clean(v, max_str=80))
+        return vcode[v]
+
+    cols: dict[str, list[Any]] = defaultdict(list)
+    ids, handles, names, score, flagged = (col("account_id", ""), col("handle"), col("display_name"),
+                                           col("score", 0.0), col("flagged", False))
+    verdict, cluster, reasons, nposts, npart, bestq = (col("verdict"), col("cluster_id"), col("reasons", []),
+                                                       col("n_posts"), col("n_partners"), col("best_q"))
+    signals, location, platform, created, offset = (col("signals", []), col("location"), col("platform"),
+                                                    col("created_at"), col("operator_offset"))
+    for i in order:
+        cols["id"].append(clean(str(ids[i]), max_str=300))
+        cols["handle"].append(clean(handles[i], max_str=200))
+        cols["name"].append(clean(names[i], max_str=200))
+        cols["platform"].append(clean(platform[i], max_str=50))
+        cols["score"].append(_r(score[i]))
+        cols["flagged"].append(1 if flagged[i] else 0)
+        cols["verdict"].append(code(verdict[i]))
+        cols["cluster"].append(cluster[i])
+        cols["reasons"].append(clean(list(reasons[i] or [])[:8], max_str=400))
+        cols["n_posts"].append(nposts[i])
+        cols["n_partners"].append(npart[i])
+        q = bestq[i]
+        cols["best_q"].append(float(f"{q:.3g}") if isinstance(q, float) and math.isfinite(q) else None)
+        cols["signals"].append(clean(list(signals[i] or [])[:10], max_str=60))
+        cols["location"].append(clean(location[i], max_str=200))
+        cols["created"].append(clean(created[i])[:10] if created[i] is not None else None)
+        cols["offset"].append(_r(offset[i], 2))
+    acc_index = {cols["id"][k]: k for k in range(n)}
+    return {"n": n, "verdicts": verdicts, "cols": dict(cols)}, acc_index
+
+
+def _account_dossiers(result: Path, accounts: dict[str, Any], dossier_path: dict[tuple[str, str], str],
+                      max_dossiers: int) -> tuple[list[Any], list[Any]]:
+    """Embed the dossiers of the highest-scored accounts; the rest keep the path of their file."""
+    dossiers: list[Any] = []
+    dossier_of: list[Any] = []
+    for aid in accounts["cols"]["id"]:
+        rel = dossier_path.get(("account", aid))
+        if rel is None:
+            dossier_of.append(None)
+            continue
+        if len(dossiers) >= max_dossiers:
+            dossier_of.append(clean(rel, max_str=300))
+            continue
+        p = _inside(result, rel)
+        d = _json_file(p) if p else None
+        if not isinstance(d, dict):
+            dossier_of.append(clean(rel, max_str=300))
+            continue
+        d["partners"] = [_trim_partner(x) for x in (d.get("partners") or [])[:15] if isinstance(x, dict)]
+        d["sample_posts"] = (d.get("sample_posts") or [])[:10]
+        dossier_of.append(len(dossiers))
+        dossiers.append(clean(d, max_list=50))
+    return dossiers, dossier_of
+
+
+def _trim_partner(p: dict[str, Any]) -> dict[str, Any]:
+    sigs = []
+    for s in (p.get("signals") or [])[:8]:
+        if isinstance(s, dict):
+            s = dict(s)
+            s["evidence"] = (s.get("evidence") or [])[:5]
+        sigs.append(s)
+    return {**p, "signals": sigs}
+
+
+def _clusters(result: Path, accounts: dict[str, Any], acc_index: dict[str, int],
+              dossier_path: dict[tuple[str, str], str], *, max_nodes: int, max_edges: int,
+              max_clusters: int) -> dict[str, Any]:
+    t = _read(result / "clusters.parquet")
+    if not t or not t.get("cluster_id"):
+        return {"table": [], "cards": [], "n": 0}
+    n = len(t["cluster_id"])
+    keys = [k for k in t if k != "members"]
+    rows = []
+    for i in range(n):
+        r = {k: t[k][i] for k in keys}
+        r["n_members"] = len(t["members"][i] or []) if "members" in t else r.get("size")
+        rows.append(r)
+    order = sorted(range(n), key=lambda i: (-(rows[i].get("score") or 0.0), -(rows[i].get("size") or 0),
+                                            str(rows[i]["cluster_id"])))
+    table = [clean({k: rows[i].get(k) for k in ("cluster_id", "size", "verdict", "score", "n_flagged",
+                                                "operator_offset", "first_at", "last_at")}
+                   | {"top_signal": _top_signal(rows[i].get("signal_shares"))}, max_str=200) for i in order]
+    card_ids = [rows[i]["cluster_id"] for i in order[:max_clusters]]
+    graphs = _graphs(result, accounts, acc_index, card_ids, max_nodes=max_nodes, max_edges=max_edges)
+    cards = []
+    for i in order[:max_clusters]:
+        cid = rows[i]["cluster_id"]
+        rel = dossier_path.get(("cluster", str(cid)))
+        p = _inside(result, rel) if rel else None
+        d = _json_file(p) if p else None
+        if isinstance(d, dict):
+            d = {k: d.get(k) for k in ("reasons", "members", "signals", "forensics", "plots", "sample_posts")}
+            d["members"] = (d.get("members") or [])[:100]
+            d["sample_posts"] = (d.get("sample_posts") or [])[:12]
+        cards.append({"row": clean(rows[i], max_list=100, max_str=500), "dossier": clean(d, max_list=400),
+                      "graph": graphs.get(cid)})
+    return {"table": table, "cards": cards, "n": n}
+
+
+def _top_signal(shares: Any) -> str | None:
+    best = None
+    for s in shares or []:
+        if isinstance(s, dict) and (best is None or (s.get("share") or 0) > (best.get("share") or 0)):
+            best = s
+    return best.get("signal") if best else None
+
+
+def _graphs(result: Path, accounts: dict[str, Any], acc_index: dict[str, int], card_ids: list[Any], *,
+            max_nodes: int, max_edges: int) -> dict[Any, dict[str, Any]]:
+    """Per card cluster: the strongest ``max_nodes`` members, the heaviest edges among them, a layout."""
+    fused = result / "fused.parquet"
+    if not fused.exists() or not card_ids:
+        return {}
+    import igraph as ig
+
+    ids = accounts["cols"]["id"]
+    cl = accounts["cols"]["cluster"]
+    wanted = set(card_ids)
+    memb = pa.table({"account_id": pa.array(ids, pa.string()),
+                     "cluster_id": pa.array([c if c in wanted else None for c in cl], pa.int64())})
+    con = duckdb.connect()
+    try:
+        con.register("memb", memb)
+        q = con.sql(
+            "SELECT a.cluster_id, f.account_a, f.account_b, f.weight, f.signals "
+            f"FROM read_parquet('{_sql_path(fused)}') f "
+            "JOIN memb a ON f.account_a = a.account_id JOIN memb b ON f.account_b = b.account_id "
+            "WHERE a.cluster_id IS NOT NULL AND a.cluster_id = b.cluster_id").to_arrow_table()
+    finally:
+        con.close()
+    by: dict[Any, list[tuple[str, str, float, list[str]]]] = defaultdict(list)
+    for c, a, b, w, s in zip(*(_pylist(q.column(k)) for k in ("cluster_id", "account_a", "account_b", "weight",
+                                                                "signals")), strict=True):
+        by[c].append((a, b, float(w or 0.0), s or []))
+    out: dict[Any, dict[str, Any]] = {}
+    for c, es in by.items():
+        strength: dict[str, float] = defaultdict(float)
+        for a, b, w, _ in es:
+            strength[a] += w
+            strength[b] += w
+        keep = sorted(strength, key=lambda x: (-strength[x], x))[:max_nodes]
+        pos = {a: k for k, a in enumerate(keep)}
+        sub = sorted((e for e in es if e[0] in pos and e[1] in pos), key=lambda e: -e[2])[:max_edges]
+        g = ig.Graph(n=len(keep), edges=[(pos[a], pos[b]) for a, b, _, _ in sub])
+        if len(keep) > 1:
+            lay = g.layout_fruchterman_reingold(weights=[max(w, 1e-3) ** 0.5 for _, _, w, _ in sub], niter=300,
+                                                seed=np.random.default_rng(0).random((len(keep), 2)).tolist())
+            xy = np.asarray(lay.coords, dtype=float)
+        else:
+            xy = np.zeros((len(keep), 2))
+        mx = max(strength[keep[0]], 1e-9) if keep else 1.0
+        nodes = [[acc_index[a], round(float(xy[k, 0]), 3), round(float(xy[k, 1]), 3),
+                  round(strength[a] / mx, 3)] for k, a in enumerate(keep)]
+        sig_codes: dict[str, int] = {}
+        edges = []
+        for a, b, w, s in sub:
+            codes = []
+            for x in s[:4]:
+                codes.append(sig_codes.setdefault(clean(str(x), max_str=60), len(sig_codes)))
+            edges.append([pos[a], pos[b], round(w, 3), codes])
+        out[c] = {"nodes": nodes, "edges": edges, "signals": list(sig_codes),
+                  "members_with_edges": len(strength), "edges_total": len(es)}
+    return out
+
+
+def _sql_path(p: Path) -> str:
+    return str(p).replace("'", "''")
+
+
+def _campaigns(result: Path, max_campaigns: int) -> dict[str, Any]:
+    t = _read(result / "campaigns.parquet")
+    if not t or not t.get("object"):
+        return {"items": [], "n": 0}
+    n = len(t["object"])
+    totals: dict[tuple[Any, Any], dict[str, Any]] = {}
+    series: dict[tuple[Any, Any], list[int]] = defaultdict(list)
+    get = lambda k, i: t[k][i] if k in t else None  # noqa: E731
+    for i in range(n):
+        key = (get("kind", i), get("object", i))
+        if get("bin_start", i) is None:
+            totals[key] = {k: get(k, i) for k in ("posts", "posts_flagged", "posts_clustered", "first_flagged_at",
+                                                  "first_organic_at", "bin_s")}
+        else:
+            series[key].append(i)
+    for key, idx in series.items():  # objects without a totals row: sum the bins
+        if key not in totals:
+            totals[key] = {k: sum(get(k, i) or 0 for i in idx) for k in ("posts", "posts_flagged", "posts_clustered")}
+    ranked = sorted(totals, key=lambda k: (-(totals[k].get("posts_flagged") or 0), -(totals[k].get("posts") or 0),
+                                           str(k)))
+    items = []
+    for key in ranked[:max_campaigns]:
+        idx = sorted(series.get(key, []), key=lambda i: get("bin_start", i))
+        ts = [int(get("bin_start", i).timestamp()) for i in idx]
+        posts = [int(get("posts", i) or 0) for i in idx]
+        fl = [int(get("posts_flagged", i) or 0) for i in idx]
+        cl = [int(get("posts_clustered", i) or 0) for i in idx]
+        bin_s = int(get("bin_s", idx[0]) or 86400) if idx else int(totals[key].get("bin_s") or 86400)
+        ts, posts, fl, cl, bin_s = _downsample(ts, posts, fl, cl, bin_s, 400)
+        items.append(clean({"kind": key[0], "object": key[1], "totals": totals[key], "bin_s": bin_s,
+                            "t": ts, "posts": posts, "flagged": fl, "clustered": cl}, max_list=1000, max_str=300))
+    return {"items": items, "n": len(totals)}
+
+
+def _downsample(ts: list[int], posts: list[int], fl: list[int], cl: list[int], bin_s: int,
+                most: int) -> tuple[list[int], list[int], list[int], list[int], int]:
+    """Merge bins onto a regular grid of at most ``most`` points (empty bins become zeros)."""
+    if not ts:
+        return ts, posts, fl, cl, bin_s
+    span = ts[-1] - ts[0] + bin_s
+    step = bin_s
+    while span / step > most:
+        step *= 2
+    t0 = ts[0]
+    k = math.ceil(span / step)
+    P, F, C = [0] * k, [0] * k, [0] * k
+    for t, p, f, c in zip(ts, posts, fl, cl, strict=True):
+        j = min(k - 1, (t - t0) // step)
+        P[j] += p
+        F[j] += f
+        C[j] += c
+    return [t0 + j * step for j in range(k)], P, F, C, step
