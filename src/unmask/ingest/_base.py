@@ -18,13 +18,16 @@ import codecs
 import csv
 import gzip
 import io
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from unmask.schema import ACCOUNTS, POSTS, POSTS_REQUIRED, REJECTS, duckdb_columns, duckdb_type
 
@@ -38,6 +41,7 @@ __all__ = [
     "detect_encoding",
     "head_text",
     "header_columns",
+    "json_structure_type",
     "open_binary",
     "posts_stage_sql",
     "read_head",
@@ -46,7 +50,8 @@ __all__ = [
 
 #: Raw records longer than this are truncated in the rejects table (the reason says so).
 MAX_RAW = 100_000
-#: Lines handed to the engine per batch by :meth:`IngestContext.stage_lines`.
+#: The most bytes of JSON lines staged per chunk by :meth:`IngestContext.json_chunks` (chunks are
+#: smaller under a small memory limit: see :meth:`IngestContext.chunk_bytes`).
 LINE_BATCH_BYTES = 64 << 20
 
 
@@ -60,6 +65,30 @@ class Sniff:
 
     score: int
     why: str = ""
+
+
+_UNITS = {"": 1, "B": 1, "BYTES": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+          "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """Bytes in a size such as ``'1.4 GiB'`` (DuckDB's spelling) or ``'1536MB'``."""
+    t = str(text).strip().upper().replace(" ", "")
+    num = t.rstrip("KMGTIBYES")
+    return int(float(num) * _UNITS[t[len(num):]])
+
+
+def json_structure_type(spec: str) -> str:
+    """The DuckDB type that ``json_transform(x, spec)`` returns, e.g. for a table to keep it in."""
+
+    def conv(v: object) -> str:
+        if isinstance(v, dict):
+            return "STRUCT(" + ", ".join(f'"{k}" {conv(x)}' for k, x in v.items()) + ")"
+        if isinstance(v, list):
+            return conv(v[0]) + "[]"
+        return str(v)
+
+    return conv(json.loads(spec))
 
 
 def sql_lit(s: str) -> str:
@@ -179,117 +208,152 @@ class IngestContext:
 
     # -- line-oriented input (JSON lines) ---------------------------------------------------
 
-    def iter_line_batches(self) -> Iterator[pa.Table]:
-        """Yield Arrow tables ``(_record int64, line string)`` of the file's non-blank lines.
+    def chunk_bytes(self) -> int:
+        """Bytes of input lines per chunk: a 32nd of the engine's memory limit, 1..64 MB.
 
-        The file is read in large binary chunks and split in C; only lines that are not valid in
-        the file's encoding are looked at one by one (they become rejects). Memory stays bounded
-        by the chunk size plus the longest line.
+        Parsing a chunk of JSON takes several times its size (the text, the parsed structs and
+        the derived columns), so chunks scale with the limit and memory stays flat however large
+        the file (``LINE_BATCH_BYTES`` caps it).
         """
+        try:
+            limit = self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+            return max(1 << 20, min(LINE_BATCH_BYTES, parse_size(limit) // 32))
+        except (duckdb.Error, TypeError, ValueError):
+            return LINE_BATCH_BYTES
+
+    def iter_line_batches(self, chunk: int | None = None) -> Iterator[tuple[pa.Table, int]]:
+        """Yield ``(table, records)`` per chunk of the file: ``table(_record int64, line string)``
+        holds the chunk's non-blank lines, ``records`` counts them plus the chunk's lines that are
+        not valid in the file's encoding (those are rejected here, with their line number).
+
+        The file is read in binary chunks of about ``chunk`` bytes cut at the last newline (a
+        line longer than a chunk is carried over whole), split with numpy and handed to Arrow
+        without a Python object per line; only a chunk that holds invalid UTF-8 is looked at line
+        by line. Memory stays bounded by the chunk size plus the longest line. Other encodings
+        (UTF-16, latin-1) are transcoded to UTF-8 once per chunk.
+        """
+        size = chunk or self.chunk_bytes()
         head = read_head(self.path, 1 << 16)
         enc = self.encoding or detect_encoding(head)
-        if enc not in ("utf-8", "utf-8-sig"):
-            yield from self._iter_transcoded(enc)
-            return
         lineno = 0
+        for data in self._iter_line_chunks(enc, size):
+            table, lineno, records = self._lines_table(data, lineno)
+            if records:
+                yield table, records
+
+    def _iter_line_chunks(self, enc: str, size: int) -> Iterator[bytes]:
+        """UTF-8 bytes of whole lines, about ``size`` at a time, each ending with a newline."""
+        utf8 = enc in ("utf-8", "utf-8-sig")
+        dec = None if utf8 else codecs.getincrementaldecoder(enc)(errors="replace")
         rest = b""
+        first = True
         with open_binary(self.path) as f:
-            first = True
             while True:
-                chunk = f.read(LINE_BATCH_BYTES)
-                if not chunk:
-                    break
-                if first and chunk.startswith(codecs.BOM_UTF8):
-                    chunk = chunk[3:]
-                first = False
-                data = rest + chunk
+                raw = f.read(size)
+                final = not raw
+                if dec is not None:
+                    text = dec.decode(raw, final=final)
+                    if first:
+                        text = text.lstrip("\ufeff")
+                    chunk = text.encode("utf-8")  # one transcode per chunk, in C
+                else:
+                    chunk = raw[3:] if first and raw.startswith(codecs.BOM_UTF8) else raw
+                if chunk or raw:
+                    first = False
+                data = rest + chunk if rest else chunk
+                if final:
+                    if data:
+                        yield data + b"\n"
+                    return
                 cut = data.rfind(b"\n")
                 if cut < 0:
                     rest = data
                     continue
                 rest = data[cut + 1 :]
-                lines = data[:cut].split(b"\n")
-                table, lineno = self._lines_table(lines, lineno, enc)
-                if table.num_rows:
-                    yield table
-            if rest:
-                table, lineno = self._lines_table([rest], lineno, enc)
-                if table.num_rows:
-                    yield table
+                yield data[: cut + 1] if rest else data
 
-    def _iter_transcoded(self, enc: str) -> Iterator[pa.Table]:
-        dec = codecs.getincrementaldecoder(enc)(errors="replace")
-        lineno = 0
-        rest = ""
-        with open_binary(self.path) as f:
-            while True:
-                chunk = f.read(LINE_BATCH_BYTES)
-                final = not chunk
-                text = rest + dec.decode(chunk, final=final)
-                if not final:
-                    cut = text.rfind("\n")
-                    rest, text = (text[cut + 1 :], text[:cut]) if cut >= 0 else (text, "")
-                else:
-                    rest = ""
-                if text:
-                    text = text.lstrip("\ufeff") if lineno == 0 else text
-                    lines = text.encode("utf-8").split(b"\n")  # one transcode per chunk, in C
-                    table, lineno = self._lines_table(lines, lineno, "utf-8")
-                    if table.num_rows:
-                        yield table
-                if final:
-                    break
+    def _lines_table(self, data: bytes, lineno: int) -> tuple[pa.Table, int, int]:
+        """Split ``data`` (whole lines, each ending with a newline) into a table of non-blank lines.
 
-    def _lines_table(self, lines: list[bytes], lineno: int, enc: str) -> tuple[pa.Table, int]:
-        n = len(lines)
-        numbers = pa.array(range(lineno + 1, lineno + n + 1), pa.int64())
-        arr = pa.array(lines, pa.binary())
-        if enc in ("utf-8", "utf-8-sig"):
-            try:
-                strings = arr.cast(pa.string())  # validates UTF-8 for the whole batch at once
-            except pa.ArrowInvalid:
-                good: list[str | None] = []
-                for i, b in enumerate(lines):
-                    try:
-                        good.append(b.decode("utf-8"))
-                    except UnicodeDecodeError as e:
-                        good.append(None)
-                        self.reject(lineno + i + 1, None, f"not valid UTF-8 at byte {e.start}", b)
-                strings = pa.array(good, pa.string())
-        else:  # not reached: other encodings are transcoded to UTF-8 per chunk first
-            raise ValueError(f"unexpected encoding {enc!r}")
-        t = pa.table({"_record": numbers, "line": strings})
-        # drop blank lines (not records) and lines already rejected
-        import pyarrow.compute as pc
-
-        keep = pc.and_(pc.is_valid(t["line"]), pc.invert(pc.match_substring_regex(t["line"], r"^\s*$")))
-        return t.filter(keep), lineno + n
-
-    def stage_lines(self, table: str = "lines") -> None:
-        """Load the file's non-blank lines into ``table(_record BIGINT, line VARCHAR)``."""
-        c = self.con
-        c.execute(f"DROP TABLE IF EXISTS {table}")
-        c.execute(f"CREATE TEMP TABLE {table} (_record BIGINT, line VARCHAR)")
-        for batch in self.iter_line_batches():
-            c.register("_line_batch", batch)
-            c.execute(f"INSERT INTO {table} SELECT _record, line FROM _line_batch")
-            c.unregister("_line_batch")
-
-    def reject_invalid_json(self, table: str = "lines") -> None:
-        """Move lines that are not valid JSON objects from ``table`` to ``stage_rejects``."""
-        c = self.con
-        c.execute(
-            f"""INSERT INTO stage_rejects
-            SELECT {sql_lit(self.source)}, _record, NULL,
-                   CASE WHEN json_valid(line) THEN 'JSON value is not an object'
-                        ELSE 'not valid JSON (truncated or malformed line)' END,
-                   CASE WHEN length(line) > {MAX_RAW} THEN left(line, {MAX_RAW}) || '… [truncated]'
-                        ELSE line END,
-                   {sql_lit(self.format)}
-            FROM {table}
-            WHERE NOT json_valid(line) OR json_type(line) <> 'OBJECT'"""
+        Returns the table, the last line number and the number of records (non-blank lines,
+        including those rejected here as invalid UTF-8).
+        """
+        buf = np.frombuffer(data, np.uint8)
+        ends = np.flatnonzero(buf == 10)
+        n = len(ends)
+        offsets = np.empty(n + 1, np.int64)
+        offsets[0] = 0
+        offsets[1:] = ends + 1
+        big = len(data) >= 1 << 31
+        arr = pa.Array.from_buffers(
+            pa.large_binary() if big else pa.binary(),
+            n,
+            [None, pa.py_buffer(offsets if big else offsets.astype(np.int32)), pa.py_buffer(data)],
         )
-        c.execute(f"DELETE FROM {table} WHERE NOT json_valid(line) OR json_type(line) <> 'OBJECT'")
+        arr = pc.binary_slice(arr, 0, -1)  # without the newline
+        numbers = pa.array(np.arange(lineno + 1, lineno + n + 1, dtype=np.int64))
+        strings = arr.view(pa.large_string() if big else pa.string())
+        blank = pc.match_substring_regex(strings, r"^\s*$")
+        try:
+            strings.validate(full=True)  # checks the UTF-8 of all lines at once
+        except pa.ArrowInvalid:
+            good: list[str | None] = []
+            for i, b in enumerate(arr.to_pylist()):
+                try:
+                    good.append(b.decode("utf-8"))
+                except UnicodeDecodeError as e:
+                    good.append(None)
+                    if not b.strip():
+                        continue
+                    self.reject(lineno + i + 1, None, f"not valid UTF-8 at byte {e.start}", b)
+            strings = pa.array(good, pa.string())
+        records = n - pc.sum(blank).as_py()
+        t = pa.table({"_record": numbers, "line": strings})
+        return t.filter(pc.and_(pc.is_valid(t["line"]), pc.invert(blank))), lineno + n, records
+
+    def json_chunks(
+        self, table: str = "lines", batches: Iterable[tuple[pa.Table, int]] | None = None
+    ) -> Iterator[int]:
+        """Stage the file's JSON lines chunk by chunk; yield each chunk's number of records.
+
+        While a chunk is being processed, ``table(_record BIGINT, line VARCHAR)`` holds its lines
+        that are JSON objects; its other non-blank lines (broken JSON, other JSON values, invalid
+        UTF-8) are already in ``stage_rejects`` with their line numbers. The table is replaced
+        by the next chunk and dropped at the end: a reader processes one chunk at a time and
+        keeps only what it appends to the stage tables, so memory stays flat as files grow.
+        ``batches`` replaces the file's lines (e.g. the elements of a JSON array), given as
+        :meth:`iter_line_batches` gives them.
+        """
+        c = self.con
+        src, fmt = sql_lit(self.source), sql_lit(self.format)
+        try:
+            for batch, records in batches if batches is not None else self.iter_line_batches():
+                # a reader's pending fetchone() result would block register(): finish it first.
+                # One parse per line decides: valid JSON whose first character is '{' is an object
+                c.execute("SELECT 1").fetchall()
+                c.register("_line_batch", batch)
+                c.execute(
+                    """CREATE OR REPLACE TEMP TABLE _json_chunk AS
+                    SELECT _record, line, CASE WHEN NOT json_valid(line)
+                        THEN 'not valid JSON (truncated or malformed line)'
+                        WHEN NOT regexp_matches(line, '^\\s*\\{') THEN 'JSON value is not an object' END AS _bad
+                    FROM _line_batch"""
+                )
+                c.unregister("_line_batch")
+                del batch
+                c.execute(
+                    f"""INSERT INTO stage_rejects
+                    SELECT {src}, _record, NULL, _bad,
+                           CASE WHEN length(line) > {MAX_RAW} THEN left(line, {MAX_RAW}) || '… [truncated]'
+                                ELSE line END, {fmt}
+                    FROM _json_chunk WHERE _bad IS NOT NULL"""
+                )
+                c.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT _record, line FROM _json_chunk WHERE _bad IS NULL")
+                c.execute("DROP TABLE _json_chunk")
+                yield records
+        finally:
+            c.execute("DROP TABLE IF EXISTS _json_chunk")
+            c.execute(f"DROP TABLE IF EXISTS {table}")
 
     # -- CSV input ----------------------------------------------------------------------------
 

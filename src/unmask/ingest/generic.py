@@ -128,15 +128,8 @@ class GenericReader(Reader):
                 "SELECT count(*) FROM stage_rejects").fetchone()[0]
             types = {nm: "VARCHAR" for nm in names}
             col = self._table_col(types)
-            raw_of = None
         elif kind == "jsonl":
-            ctx.stage_lines("records")
-            ctx.reject_invalid_json("records")
-            n = c.execute("SELECT count(*) FROM records").fetchone()[0] + c.execute(
-                "SELECT count(*) FROM stage_rejects").fetchone()[0]
-            types = None
-            col = self._json_col(c)
-            raw_of = "line"
+            return self._stage_jsonl(ctx, cmap, amap)
         else:
             try:
                 c.execute("DROP TABLE IF EXISTS records")
@@ -147,17 +140,59 @@ class GenericReader(Reader):
             n = c.execute("SELECT count(*) FROM records").fetchone()[0]
             types = {r[0]: r[1] for r in c.execute("DESCRIBE records").fetchall() if r[0] != "_record"}
             col = self._table_col(types)
-            raw_of = None
+        c.execute("DROP TABLE IF EXISTS _gen_best")
+        self._stage_rows(ctx, kind, cmap, amap, self._present(c, kind, types), col, None)
+        self._finish_accounts(ctx, amap)
+        return n
 
-        # canonical names the file already has count as mapped (explicit entries win)
-        present = self._present(c, kind, types)
-        for f in POST_FIELDS:
-            if f not in cmap and f in present:
-                cmap[f] = present[f]
+    def _stage_jsonl(self, ctx: IngestContext, cmap: dict[str, str], amap: dict[str, str]) -> int:
+        """JSON lines, one bounded chunk at a time: the map is settled on the first chunk, and a
+        mapped path found in no line of the whole file is an error, as for a table."""
+        c = ctx.con
+        c.execute("DROP TABLE IF EXISTS _gen_best")
+        n = total = 0
+        present: dict[str, str] | None = None
+        sources: dict[str, str] = {}
+        found: dict[str, int] = {}
+        for records in ctx.json_chunks("records"):
+            n += records
+            if present is None:
+                present = self._present(c, "jsonl", None)
+            sources = self._stage_rows(ctx, "jsonl", dict(cmap), amap, present, self._json_col(), "line")
+            paths = sorted(set(sources.values()))
+            counts = c.execute(
+                "SELECT count(*)" + "".join(f", count(*) FILTER (WHERE json_exists(line, {sql_lit(_json_path(p))}))"
+                                            for p in paths) + " FROM records"
+            ).fetchall()[0]
+            total += counts[0]
+            for p, k in zip(paths, counts[1:], strict=True):
+                found[p] = found.get(p, 0) + k
+        if present is None:  # no lines at all: the map must still name the required columns
+            self._check_map(ctx, cmap)
+        if total:
+            for canon, source in sources.items():
+                if not found.get(source):
+                    raise FormatError(f"{ctx.path}: mapped column {source!r} (for {canon.removeprefix('a_')}) "
+                                      "is not in the file")
+        self._finish_accounts(ctx, amap)
+        return n
+
+    def _check_map(self, ctx: IngestContext, cmap: Mapping[str, str]) -> None:
         missing_map = [f for f in REQUIRED if f not in cmap]
         if missing_map:
             raise FormatError(f"{ctx.path}: the column map lacks {', '.join(missing_map)} "
                               "(give them under [columns] in --map, or --column NAME=SOURCE)")
+
+    def _stage_rows(self, ctx: IngestContext, kind: str, cmap: dict[str, str], amap: Mapping[str, str],
+                    present: Mapping[str, str], col: Any, raw_of: str | None) -> dict[str, str]:
+        """Stage the posts (and profile snapshots) of ``records``; return canonical -> source."""
+        opts = ctx.options
+        c = ctx.con
+        # canonical names the file already has count as mapped (explicit entries win)
+        for f in POST_FIELDS:
+            if f not in cmap and f in present:
+                cmap[f] = present[f]
+        self._check_map(ctx, cmap)
         src: dict[str, str] = {}
         src_names = {**cmap, **{f"a_{k}": v for k, v in amap.items()}}
         for canon, source in [*cmap.items(), *((f"a_{k}", v) for k, v in amap.items())]:
@@ -234,16 +269,28 @@ class GenericReader(Reader):
                     e = f"unmask_nullif_blank({v})"
                 fields.append(f"{_qi(k)} := {e}")
                 a_exprs[k] = f"s.{_qi(k)}"
-            ctx.insert_accounts(
-                a_exprs,
-                f"""(SELECT unmask_id("s_account_id") AS account_id,
-                        arg_max(struct_pack({', '.join(fields)}, _t := {t_expr}), struct_pack(t := {t_expr}, r := _record)) AS s
-                    FROM _gen_src WHERE unmask_id("s_account_id") IS NOT NULL AND {t_expr} IS NOT NULL GROUP BY 1)""",
-                platform=platform,
-            )
+            # the latest copy per account in these rows; the file's latest is picked at the end
+            best = f"""SELECT unmask_id("s_account_id") AS account_id,
+                        arg_max(struct_pack({', '.join(fields)}, _t := {t_expr}), struct_pack(t := {t_expr}, r := _record)) AS s,
+                        max(struct_pack(t := {t_expr}, r := _record)) AS k
+                    FROM _gen_src WHERE unmask_id("s_account_id") IS NOT NULL AND {t_expr} IS NOT NULL GROUP BY 1"""
+            if c.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_gen_best'").fetchall()[0][0]:
+                c.execute(f"INSERT INTO _gen_best {best}")
+            else:
+                c.execute(f"CREATE TEMP TABLE _gen_best AS {best}")
+            self._account_exprs = (a_exprs, platform)
             ctx.note("account fields from [accounts] are per-post copies; the latest per account is kept")
         ctx.note(f"generic {kind}: columns {', '.join(f'{k}<-{v}' for k, v in cmap.items())}; times {t_desc}")
-        return n
+        return src_names
+
+    def _finish_accounts(self, ctx: IngestContext, amap: Mapping[str, str]) -> None:
+        """The latest copy of each account's [accounts] fields over the whole file."""
+        c = ctx.con
+        if amap and c.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_gen_best'").fetchall()[0][0]:
+            a_exprs, platform = self._account_exprs
+            ctx.insert_accounts(a_exprs, "(SELECT account_id, arg_max(s, k) AS s FROM _gen_best GROUP BY 1)",
+                                platform=platform)
+        c.execute("DROP TABLE IF EXISTS _gen_best")
 
     # -- column access per input kind --------------------------------------------------------
 
@@ -268,12 +315,9 @@ class GenericReader(Reader):
         return col
 
     @staticmethod
-    def _json_col(con: duckdb.DuckDBPyConnection) -> Any:
+    def _json_col() -> Any:
         def col(source: str, is_list: bool) -> str | None:
             p = sql_lit(_json_path(source))
-            found = con.execute(f"SELECT count(*) FROM records WHERE json_exists(line, {p})").fetchone()[0]
-            if not found and con.execute("SELECT count(*) FROM records").fetchone()[0]:
-                return None
             if is_list:
                 return (f"CASE WHEN json_type(line, {p}) = 'ARRAY' THEN "
                         f"list_transform(json_extract(line, {p})::JSON[], lambda x: x ->> '$') "

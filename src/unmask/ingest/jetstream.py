@@ -75,10 +75,20 @@ class JetstreamReader(Reader):
         return Sniff(0, "no Jetstream fields")
 
     def stage(self, ctx: IngestContext) -> int:
+        n = fallback = 0
+        ctx.account_records = 0
+        for records in ctx.json_chunks("lines"):  # one bounded chunk of lines at a time
+            n += records
+            fallback += self._chunk(ctx)
+        if fallback:
+            ctx.note(f"{fallback} post(s) without a parseable createdAt were timed by the event's time_us")
+        for t in ("js_posts", "js"):  # free the memory before the next file
+            ctx.con.execute(f"DROP TABLE IF EXISTS {t}")
+        return n
+
+    def _chunk(self, ctx: IngestContext) -> int:
+        """Stage one chunk of events; return how many posts were timed by time_us."""
         c = ctx.con
-        ctx.stage_lines("lines")
-        ctx.reject_invalid_json("lines")
-        n = c.execute("SELECT (SELECT count(*) FROM lines) + (SELECT count(*) FROM stage_rejects)").fetchone()[0]
         c.execute(
             f"""CREATE OR REPLACE TEMP TABLE js AS
             SELECT _record, line, e, e.commit.record AS r,
@@ -107,14 +117,13 @@ class JetstreamReader(Reader):
                 left(line, {MAX_RAW}), {sql_lit(self.name)}
             FROM js WHERE NOT coalesce({is_post} OR {is_profile} OR {is_identity}, false)"""
         )
-        self._posts(ctx, is_post)
+        fallback = self._posts(ctx, is_post)
         self._accounts(ctx, is_profile, is_identity)
-        for t in ("js_posts", "js", "lines"):  # free the memory before the next file
-            c.execute(f"DROP TABLE IF EXISTS {t}")
-        return n
+        return fallback
 
-    def _posts(self, ctx: IngestContext, is_post: str) -> None:
-        """Posts and reposts, with facets, replies and embeds resolved in SQL."""
+    def _posts(self, ctx: IngestContext, is_post: str) -> int:
+        """Posts and reposts, with facets, replies and embeds resolved in SQL; returns how many were
+        timed by the event's time_us."""
         quoted = (
             "CASE WHEN r.embed.\"$type\" = 'app.bsky.embed.record' THEN r.embed.record.uri "
             "WHEN r.embed.\"$type\" = 'app.bsky.embed.recordWithMedia' THEN r.embed.record.record.uri END"
@@ -129,8 +138,6 @@ class JetstreamReader(Reader):
         fallback = ctx.con.execute(
             "SELECT count(*) FROM js_posts WHERE TRY_CAST(r.createdAt AS TIMESTAMPTZ) IS NULL AND t_us IS NOT NULL"
         ).fetchone()[0]
-        if fallback:
-            ctx.note(f"{fallback} post(s) without a parseable createdAt were timed by the event's time_us")
         links = _distinct(
             f"unmask_norm_urls(list_concat({_features('link', 'uri')}, "
             "CASE WHEN r.embed.\"$type\" = 'app.bsky.embed.external' THEN [r.embed.external.uri] ELSE [] END))"
@@ -165,6 +172,7 @@ class JetstreamReader(Reader):
                 ("subject.uri", f"{is_repost} AND r.subject.uri IS NULL", "repost without subject.uri"),
             ),
         )  # fmt: skip
+        return fallback
 
     def _accounts(self, ctx: IngestContext, is_profile: str, is_identity: str) -> None:
         """Profiles and handles; each event is one account record, the latest per field wins."""
@@ -192,6 +200,6 @@ class JetstreamReader(Reader):
             f"(SELECT * FROM js WHERE {is_identity})",
             platform=self.platform,
         )
-        ctx.account_records = c.execute(
+        ctx.account_records += c.execute(
             f"SELECT count(*) FROM js WHERE coalesce({is_profile} OR {is_identity}, false)"
         ).fetchone()[0]

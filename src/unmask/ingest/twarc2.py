@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from unmask.ingest._base import MAX_RAW, IngestContext, Reader, Sniff, head_text, sql_lit
+from unmask.ingest._base import MAX_RAW, IngestContext, Reader, Sniff, head_text, json_structure_type, sql_lit
 
 __all__ = ["Twarc2Reader"]
 
@@ -37,6 +37,7 @@ _TWEET = (
 )
 
 _TIME = "TRY_CAST({} AS TIMESTAMPTZ)"
+
 
 
 def _ref(kind: str) -> str:
@@ -67,26 +68,57 @@ class Twarc2Reader(Reader):
 
     def stage(self, ctx: IngestContext) -> int:
         c = ctx.con
-        ctx.stage_lines("lines")
-        ctx.reject_invalid_json("lines")
+        n = empty = 0
+        ctx.account_records = 0
+        # what crosses chunks: referenced tweets' authors (includes.tweets may sit on another
+        # page), reposts still waiting for one, and each account's latest profile so far
+        c.execute("CREATE OR REPLACE TEMP TABLE t2_ref_all (id VARCHAR, author_id VARCHAR)")
+        c.execute("CREATE OR REPLACE TEMP TABLE t2_pending (_record BIGINT, post_id VARCHAR, rt_id VARCHAR)")
+        c.execute(f"CREATE OR REPLACE TEMP TABLE t2_best (account_id VARCHAR, s STRUCT(u {json_structure_type(_USER)}, "
+                  "t_at TIMESTAMPTZ, src VARCHAR), k STRUCT(t_at TIMESTAMPTZ, _record BIGINT))")
+        for records in ctx.json_chunks("lines"):  # one bounded chunk of lines at a time
+            chunk, pages_empty = self._chunk(ctx, records)
+            n += chunk
+            empty += pages_empty
+        if empty:
+            ctx.note(f"{empty} response page(s) held no tweets")
+        # a repost whose original's author was on another chunk's page gets it now (as if read whole)
         c.execute(
-            """CREATE OR REPLACE TEMP TABLE t2_lines AS
-            SELECT _record, line, json_type(line, '$.data') AS data_type, json_keys(line) AS keys,
-                   json_extract_string(line, '$.__twarc.retrieved_at') AS retrieved_at
-            FROM lines"""
+            """UPDATE stage_posts SET reposted_account_id = r.author_id
+            FROM t2_pending AS p JOIN (SELECT id, any_value(author_id) AS author_id FROM t2_ref_all GROUP BY id) AS r
+                 ON r.id = p.rt_id
+            WHERE stage_posts._record = p._record AND stage_posts.post_id = p.post_id"""
         )
+        c.execute("UPDATE stage_posts SET _err_field = NULL WHERE _err_field = ''")
+        self._insert_accounts(ctx)
+        for t in ("t2_snap", "t2_ref", "t2", "t2_lines", "t2_ref_all", "t2_pending", "t2_best"):
+            c.execute(f"DROP TABLE IF EXISTS {t}")  # free the memory before the next file
+        c.execute("DROP VIEW IF EXISTS t2_posts")
+        c.execute("DROP VIEW IF EXISTS t2_rec")
+        return n
+
+    def _chunk(self, ctx: IngestContext, records: int) -> tuple[int, int]:
+        """Stage one chunk; return its record count (a page counts its tweets) and empty pages."""
+        c = ctx.con
         is_page = (
             "(coalesce(data_type IN ('ARRAY', 'OBJECT'), false) "
             "OR (NOT list_contains(keys, 'id') AND list_contains(keys, 'meta')))"
         )
+        c.execute(
+            f"""CREATE OR REPLACE TEMP TABLE t2_lines AS
+            SELECT *, {is_page} AS is_page,
+                   CASE data_type WHEN 'ARRAY' THEN json_array_length(line, '$.data')
+                                  WHEN 'OBJECT' THEN 1 ELSE 0 END AS n_data
+            FROM (SELECT _record, line, json_type(line, '$.data') AS data_type, json_keys(line) AS keys,
+                         json_extract_string(line, '$.__twarc.retrieved_at') AS retrieved_at
+                  FROM lines)"""
+        )
         is_tweet = "(list_contains(keys, 'id') AND data_type IS NULL)"
         # every line that is not a page is one record; a page holds as many as its data
-        n = c.execute(
-            f"""SELECT (SELECT count(*) FROM stage_rejects) + (SELECT count(*) FROM lines WHERE _record NOT IN (SELECT _record FROM t2_lines WHERE {is_page}))
-                     + (SELECT coalesce(sum(CASE data_type WHEN 'ARRAY' THEN json_array_length(line, '$.data')
-                                                            WHEN 'OBJECT' THEN 1 ELSE 0 END), 0)
-                        FROM t2_lines WHERE {is_page})"""
-        ).fetchone()[0]
+        pages, in_pages, empty = c.execute(
+            "SELECT count(*), coalesce(sum(n_data), 0), count(*) FILTER (WHERE n_data = 0) "
+            "FROM t2_lines WHERE is_page"
+        ).fetchall()[0]
         c.execute(
             f"""INSERT INTO stage_rejects
             SELECT {sql_lit(ctx.source)}, _record, NULL,
@@ -96,14 +128,8 @@ class Twarc2Reader(Reader):
                      ELSE 'not a twarc2 response page or tweet (keys: '
                         || array_to_string(keys[1:8], ', ') || ')' END,
                 left(line, {MAX_RAW}), {sql_lit(self.name)}
-            FROM t2_lines WHERE NOT {is_page} AND NOT {is_tweet}"""
+            FROM t2_lines WHERE NOT is_page AND NOT {is_tweet}"""
         )
-        empty = c.execute(
-            f"SELECT count(*) FROM t2_lines WHERE {is_page} "
-            "AND (data_type IS NULL OR (data_type = 'ARRAY' AND json_array_length(line, '$.data') = 0))"
-        ).fetchone()[0]
-        if empty:
-            ctx.note(f"{empty} response page(s) held no tweets")
         # one row per tweet (or user) record: the elements of each page's data, and flattened lines
         c.execute(
             f"""CREATE OR REPLACE TEMP VIEW t2_rec AS
@@ -137,6 +163,7 @@ class Twarc2Reader(Reader):
         c.execute(
             f"""CREATE OR REPLACE TEMP VIEW t2_posts AS
             SELECT t2.*, {rt}.id AS rt_id, {_ref("replied_to")}.id AS reply_id, {_ref("quoted")}.id AS quote_id,
+                   coalesce({rt}.author_id, {rt}.author.id, m.author_id) AS rt_known,
                    coalesce({rt}.author_id, {rt}.author.id, m.author_id,
                             CASE WHEN starts_with(t.text, 'RT @' || {ent}.mentions[1].username || ':')
                                  THEN {ent}.mentions[1].id END) AS rt_author
@@ -175,13 +202,11 @@ class Twarc2Reader(Reader):
                  "unparseable created_at (expected ISO 8601, e.g. '2022-03-01T12:00:00.000Z')"),
             ),
         )  # fmt: skip
-        c.execute("UPDATE stage_posts SET _err_field = NULL WHERE _err_field = ''")
+        c.execute("INSERT INTO t2_pending SELECT _record, unmask_id(t.id), rt_id FROM t2_posts "
+                  "WHERE rt_id IS NOT NULL AND rt_known IS NULL")
+        c.execute("INSERT INTO t2_ref_all SELECT id, author_id FROM t2_ref")
         self._accounts(ctx)
-        c.execute("DROP VIEW IF EXISTS t2_posts")
-        c.execute("DROP VIEW IF EXISTS t2_rec")
-        for t in ("t2_snap", "t2_ref", "t2", "t2_lines", "lines"):  # free the memory before the next file
-            c.execute(f"DROP TABLE IF EXISTS {t}")
-        return n
+        return records - pages + in_pages, empty
 
     def _accounts(self, ctx: IngestContext) -> None:
         """Profile snapshots from includes.users, authors and user records; latest per account."""
@@ -208,6 +233,23 @@ class Twarc2Reader(Reader):
                 FROM t2 WHERE is_user
             ) WHERE u IS NOT NULL AND unmask_id(u.id) IS NOT NULL"""
         )
+        # the latest snapshot per account in this chunk; the file's latest is picked at the end
+        c.execute(
+            """INSERT INTO t2_best SELECT unmask_id(u.id), arg_max(struct_pack(u, t_at, src), struct_pack(t_at, _record)),
+                   max(struct_pack(t_at, _record)) FROM t2_snap GROUP BY 1"""
+        )
+        # user records without an id cannot become accounts: reject them rather than lose them
+        c.execute(
+            f"""INSERT INTO stage_rejects SELECT {sql_lit(ctx.source)}, _record, 'id', 'user object without an id',
+                left(CAST(j AS VARCHAR), {MAX_RAW}), {sql_lit(self.name)}
+            FROM t2 WHERE is_user AND unmask_id(json_extract_string(j, '$.id')) IS NULL"""
+        )
+        ctx.account_records += c.execute(
+            "SELECT count(*) FROM t2 WHERE is_user AND unmask_id(json_extract_string(j, '$.id')) IS NOT NULL"
+        ).fetchall()[0][0]
+
+    def _insert_accounts(self, ctx: IngestContext) -> None:
+        """The latest profile snapshot per account over the whole file into ``stage_accounts``."""
         m = "s.u.public_metrics"
         ctx.insert_accounts(
             {
@@ -227,18 +269,7 @@ class Twarc2Reader(Reader):
                 "snapshot_at": "s.t_at",
                 "snapshot_source": "s.src",
             },
-            """(SELECT unmask_id(u.id) AS account_id,
-                       arg_max(struct_pack(u, t_at, src), struct_pack(t_at, _record)) AS s
-                FROM t2_snap GROUP BY 1)""",
+            "(SELECT account_id, arg_max(s, k) AS s FROM t2_best GROUP BY 1)",
             platform=self.platform,
         )
-        # user records without an id cannot become accounts: reject them rather than lose them
-        c.execute(
-            f"""INSERT INTO stage_rejects SELECT {sql_lit(ctx.source)}, _record, 'id', 'user object without an id',
-                left(CAST(j AS VARCHAR), {MAX_RAW}), {sql_lit(self.name)}
-            FROM t2 WHERE is_user AND unmask_id(json_extract_string(j, '$.id')) IS NULL"""
-        )
-        ctx.account_records = c.execute(
-            "SELECT count(*) FROM t2 WHERE is_user AND unmask_id(json_extract_string(j, '$.id')) IS NOT NULL"
-        ).fetchone()[0]
         ctx.note("account profiles come from includes.users and expanded authors; the latest copy per account is kept")

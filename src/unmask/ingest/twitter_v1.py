@@ -26,11 +26,12 @@ from unmask.ingest._base import (
     Sniff,
     detect_encoding,
     head_text,
+    json_structure_type,
     open_binary,
     read_head,
 )
 
-__all__ = ["TwitterV1Reader", "iter_json_array", "stage_json_records"]
+__all__ = ["TwitterV1Reader", "iter_json_array", "json_record_chunks"]
 
 #: Twitter's v1.1 timestamp, e.g. ``Wed Oct 10 20:19:24 +0000 2018``.
 TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
@@ -155,18 +156,21 @@ def iter_json_array(text: str) -> Iterator[tuple[int, str, str | None]]:
                 pos = _WS.match(text, pos + 1).end()
 
 
-def stage_json_records(ctx: IngestContext, table: str = "lines") -> int:
-    """Load a JSON-lines file or a JSON array into ``table(_record, line)``; return the record count.
+def json_record_chunks(ctx: IngestContext, table: str = "lines") -> Iterator[int]:
+    """Stage a JSON-lines file or a JSON array chunk by chunk (see ``IngestContext.json_chunks``).
 
-    JSON lines keep their line numbers; array elements are numbered by position (1-based) and the
-    source line is named in reject reasons. Counts include records already rejected here.
+    JSON lines keep their line numbers and are read in bounded chunks. Array elements are numbered
+    by position (1-based) and the source line is named in reject reasons; they go to the engine
+    in batches of ``ARRAY_BATCH`` (the decoded array itself is held in memory).
     """
     head = read_head(ctx.path, 1 << 16)
     if not head_text(head).lstrip().startswith("["):
-        ctx.stage_lines(table)
-        return ctx.con.execute(
-            f"SELECT (SELECT count(*) FROM {table}) + (SELECT count(*) FROM stage_rejects)"
-        ).fetchone()[0]
+        yield from ctx.json_chunks(table)
+    else:
+        yield from ctx.json_chunks(table, _array_batches(ctx, head))
+
+
+def _array_batches(ctx: IngestContext, head: bytes) -> Iterator[tuple[pa.Table, int]]:
     enc = ctx.encoding or detect_encoding(head)
     with open_binary(ctx.path) as f:
         data = f.read()
@@ -178,33 +182,23 @@ def stage_json_records(ctx: IngestContext, table: str = "lines") -> int:
     text = text.lstrip("\ufeff")
     del data
     ctx.note("JSON array: source_record is the element's position in the array (1-based)")
-    c = ctx.con
-    c.execute(f"DROP TABLE IF EXISTS {table}")
-    c.execute(f"CREATE TEMP TABLE {table} (_record BIGINT, line VARCHAR)")
     recs: list[int] = []
     lines: list[str] = []
-
-    def flush() -> None:
-        if recs:
-            batch = pa.table({"_record": pa.array(recs, pa.int64()), "line": pa.array(lines, pa.string())})
-            c.register("_array_batch", batch)
-            c.execute(f"INSERT INTO {table} SELECT _record, line FROM _array_batch")
-            c.unregister("_array_batch")
-            recs.clear()
-            lines.clear()
-
-    count = 0
+    count = done = 0
     for _line, raw, why in iter_json_array(text):
         count += 1
         if why is None:
             recs.append(count)
             lines.append(raw)
-            if len(recs) >= ARRAY_BATCH:
-                flush()
         else:
             ctx.reject(count, None, why, raw[:MAX_RAW])
-    flush()
-    return count
+        if len(recs) >= ARRAY_BATCH:
+            yield pa.table({"_record": pa.array(recs, pa.int64()), "line": pa.array(lines, pa.string())}), count - done
+            done = count
+            recs.clear()
+            lines.clear()
+    if count > done:
+        yield pa.table({"_record": pa.array(recs, pa.int64()), "line": pa.array(lines, pa.string())}), count - done
 
 
 # -- the reader -------------------------------------------------------------------------------
@@ -234,8 +228,23 @@ class TwitterV1Reader(Reader):
         return Sniff(0, "no v1.1 tweet fields")
 
     def stage(self, ctx: IngestContext) -> int:
-        n = stage_json_records(ctx, "lines")
-        ctx.reject_invalid_json("lines")
+        c = ctx.con
+        n = tweets = 0
+        ctx.account_records = 0
+        c.execute(f"CREATE OR REPLACE TEMP TABLE v1_best (account_id VARCHAR, s STRUCT(u {json_structure_type(_USER)}, "
+                  "t_at TIMESTAMPTZ, src VARCHAR), k STRUCT(t_at TIMESTAMPTZ, _record BIGINT))")
+        for records in json_record_chunks(ctx, "lines"):  # one bounded chunk at a time
+            n += records
+            tweets += self._chunk(ctx)
+        self._insert_accounts(ctx)
+        if tweets:
+            ctx.note("account profiles come from per-tweet user objects; the latest copy per account is kept")
+        for t in ("v1", "v1_users", "v1_snap", "v1_best"):  # free the memory before the next file
+            c.execute(f"DROP TABLE IF EXISTS {t}")
+        return n
+
+    def _chunk(self, ctx: IngestContext) -> int:
+        """Stage one chunk of tweets and user objects; return the number of tweet records."""
         c = ctx.con
         c.execute(
             f"""CREATE OR REPLACE TEMP TABLE v1 AS
@@ -292,9 +301,7 @@ class TwitterV1Reader(Reader):
         )  # fmt: skip
         self._fix_notice_reasons(ctx, notices)
         self._accounts(ctx)
-        for t in ("v1", "v1_users", "v1_snap", "lines"):  # free the memory before the next file
-            c.execute(f"DROP TABLE IF EXISTS {t}")
-        return n
+        return c.execute("SELECT count(*) FROM v1").fetchall()[0][0]
 
     @staticmethod
     def _fix_notice_reasons(ctx: IngestContext, notices: str) -> None:
@@ -305,6 +312,7 @@ class TwitterV1Reader(Reader):
                 THEN _err_reason || ': ' || array_to_string(list_intersect(v1.keys, {notices}), ', ')
                 ELSE _err_reason || ' (keys: ' || array_to_string(v1.keys[1:8], ', ') || ')' END
             FROM v1 WHERE v1._record = stage_posts._record
+              AND stage_posts._record >= (SELECT min(_record) FROM v1)
               AND _err_reason IN ('stream notice, not a tweet', 'not a Twitter v1.1 tweet or user object')"""
         )
 
@@ -324,6 +332,15 @@ class TwitterV1Reader(Reader):
                 FROM v1_users
             ) WHERE u IS NOT NULL AND {_id("u")} IS NOT NULL"""
         )
+        # the latest snapshot per account in this chunk; the file's latest is picked at the end
+        c.execute(
+            f"""INSERT INTO v1_best SELECT {_id("u")}, arg_max(struct_pack(u, t_at, src), struct_pack(t_at, _record)),
+                   max(struct_pack(t_at, _record)) FROM v1_snap GROUP BY 1"""
+        )
+        ctx.account_records += c.execute("SELECT count(*) FROM v1_users").fetchall()[0][0]
+
+    def _insert_accounts(self, ctx: IngestContext) -> None:
+        """The latest profile snapshot per account over the whole file into ``stage_accounts``."""
         ctx.insert_accounts(
             {
                 "account_id": "account_id",
@@ -343,11 +360,6 @@ class TwitterV1Reader(Reader):
                 "snapshot_at": "s.t_at",
                 "snapshot_source": "s.src",
             },
-            f"""(SELECT {_id("u")} AS account_id,
-                        arg_max(struct_pack(u, t_at, src), struct_pack(t_at, _record)) AS s
-                 FROM v1_snap GROUP BY 1)""",
+            "(SELECT account_id, arg_max(s, k) AS s FROM v1_best GROUP BY 1)",
             platform=self.platform,
         )
-        ctx.account_records = c.execute("SELECT count(*) FROM v1_users").fetchone()[0]
-        if c.execute("SELECT count(*) FROM v1").fetchone()[0]:
-            ctx.note("account profiles come from per-tweet user objects; the latest copy per account is kept")
