@@ -65,28 +65,31 @@ class Source:
     def __init__(self, result: Result, pseudo: Pseudonymizer | None = None) -> None:
         self.result = result
         self.pseudo = pseudo
+        self._cache: dict[str, pa.Table | None] = {}
 
     def _p(self, t: pa.Table | None) -> pa.Table | None:
         return t if t is None or self.pseudo is None else self.pseudo.table(t)
 
     @cached_property
-    def _tables(self) -> dict[str, pa.Table]:
-        return {name: self._p(t) for name, t in self.result.tables()}
+    def _all(self) -> list[str]:
+        return list(self.result.table_names())
 
     def tables(self) -> dict[str, pa.Table]:
         """Every result table by name (``accounts``, ``clusters``, ``edges``, ``fused``, ``campaigns``,
         ``evidence_index``, ``forensics_<analysis>``); the index's paths are those of the export."""
-        out = dict(self._tables)
+        out = {name: self.table(name) for name in self._all}
         if "evidence_index" in out:
-            out["evidence_index"] = pa.table({
-                "kind": [k for k, _, _ in self.dossier_files()],
-                "id": [i for _, i, _ in self.dossier_files()],
-                "path": [p for _, _, p in self.dossier_files()],
-            })
+            files = self.dossier_files()
+            out["evidence_index"] = pa.table({"kind": pa.array([k for k, _, _ in files], pa.string()),
+                                              "id": pa.array([i for _, i, _ in files], pa.string()),
+                                              "path": pa.array([p for _, _, p in files], pa.string())})
         return out
 
     def table(self, name: str) -> pa.Table | None:
-        return self._tables.get(name)
+        """One table, read (and pseudonymised) once, on first use."""
+        if name not in self._cache:
+            self._cache[name] = self._p(self.result.table(name))
+        return self._cache[name]
 
     @cached_property
     def summary(self) -> dict[str, Any]:
@@ -243,18 +246,11 @@ def _pseudonymizer(res: Result, salt: str) -> Pseudonymizer:
     """A pseudonymiser that knows every account id and handle of ``res``."""
     ids: set[str] = set()
     handles: set[str] = set()
-    acc = res.table("accounts")
-    ids.update(x for x in acc.column("account_id").to_pylist() if x)
-    if "handle" in acc.column_names:
-        handles.update(x for x in acc.column("handle").to_pylist() if x)
-    for name, cols in (("fused", ("account_a", "account_b")), ("edges", ("account_a", "account_b"))):
-        t = res.table(name)
-        if t is not None:
-            for c in cols:
-                if c in t.column_names:
-                    ids.update(x for x in pc.unique(t.column(c)).to_pylist() if x)
-    cl = res.table("clusters")
-    if cl is not None and "members" in cl.column_names:
-        ids.update(x for x in pc.unique(pc.list_flatten(cl.column("members"))).to_pylist() if x)
+    for name, cols in (("accounts", ["account_id", "handle"]), ("fused", ["account_a", "account_b"]),
+                       ("edges", ["account_a", "account_b"]), ("clusters", ["members"])):
+        t = res.table(name, columns=cols)
+        for c in t.column_names if t is not None else []:
+            col = pc.list_flatten(t.column(c)) if c == "members" else t.column(c)
+            (handles if c == "handle" else ids).update(x for x in pc.unique(col).to_pylist() if x)
     return Pseudonymizer(salt, ids, handles)
 

@@ -50,27 +50,33 @@ class Result:
         out = [f for f in TABLES.values() if not (self.path / f).is_file()]
         return out + [f for f in ("summary.json",) if not (self.path / f).is_file()]
 
-    def table(self, name: str) -> pa.Table | None:
-        """One of :data:`TABLES` (``None`` when absent)."""
-        p = self.path / TABLES[name]
-        return pq.read_table(p) if p.is_file() else None
+    def table(self, name: str, columns: list[str] | None = None) -> pa.Table | None:
+        """One of :meth:`table_names` (``None`` when absent), or only ``columns`` of it (those present)."""
+        if name in TABLES:
+            p = self.path / TABLES[name]
+            if not p.is_file():
+                return None
+            if columns is not None:
+                columns = [c for c in columns if c in pq.read_schema(p).names]
+            return pq.read_table(p, columns=columns)
+        return self._forensics.get(name)
+
+    def table_names(self) -> list[str]:
+        """The tables present: the contract's, then one ``forensics_<analysis>`` per analysis."""
+        return [n for n, f in TABLES.items() if (self.path / f).is_file()] + list(self._forensics)
 
     def tables(self) -> Iterator[tuple[str, pa.Table]]:
-        """Every result table: the contract's, then one ``forensics_<analysis>`` per analysis.
+        """Every table of :meth:`table_names`, read."""
+        for name in self.table_names():
+            yield name, self.table(name)
 
-        A forensic analysis' per-cluster tables (``forensics/cluster_<id>/<name>.parquet``) are
-        stacked into one table with a leading ``cluster_id`` column.
-        """
-        for name in TABLES:
-            t = self.table(name)
-            if t is not None:
-                yield name, t
-        yield from self._forensics()
-
-    def _forensics(self) -> Iterator[tuple[str, pa.Table]]:
+    @cached_property
+    def _forensics(self) -> dict[str, pa.Table]:
+        """A forensic analysis' per-cluster tables (``forensics/cluster_<id>/<name>.parquet``) stacked
+        into one table ``forensics_<name>`` with a leading ``cluster_id`` column (they are small)."""
         root = self.path / "forensics"
         if not root.is_dir():
-            return
+            return {}
         parts: dict[str, list[pa.Table]] = {}
         for d in sorted(root.iterdir()):
             m = re.fullmatch(r"cluster_(-?\d+)", d.name)
@@ -80,12 +86,20 @@ class Result:
                 t = pq.read_table(f)
                 t = t.add_column(0, "cluster_id", pa.array([int(m.group(1))] * t.num_rows, pa.int64()))
                 parts.setdefault(re.sub(r"\W", "_", f.stem), []).append(t)
+        out: dict[str, pa.Table] = {}
         for name, ts in sorted(parts.items()):
             try:
-                yield f"forensics_{name}", pa.concat_tables(ts, promote_options="permissive")
+                out[f"forensics_{name}"] = pa.concat_tables(ts, promote_options="permissive")
             except (pa.ArrowInvalid, pa.ArrowTypeError):  # incompatible schemas: one table per cluster
                 for t in ts:
-                    yield f"forensics_{name}_cluster_{t.column('cluster_id')[0].as_py()}", t
+                    out[f"forensics_{name}_cluster_{t.column('cluster_id')[0].as_py()}"] = t
+        return out
+
+    def num_rows(self, name: str) -> int:
+        """Rows of a table without reading it (Parquet metadata)."""
+        if name in TABLES:
+            return pq.read_metadata(self.path / TABLES[name]).num_rows
+        return self._forensics[name].num_rows
 
     @cached_property
     def summary(self) -> dict[str, Any]:

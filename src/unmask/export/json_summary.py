@@ -24,7 +24,7 @@ def _dump(path: Path, obj: Any) -> Path:
 
 def counts(src) -> dict[str, Any]:
     """Accounts, flagged accounts, clusters and the number of each verdict; rows per table."""
-    out: dict[str, Any] = {"tables": {n: t.num_rows for n, t in src.tables().items()}}
+    out: dict[str, Any] = {"tables": {n: src.result.num_rows(n) for n in src.result.table_names()}}
     acc = src.table("accounts")
     out["accounts"] = acc.num_rows
     if "flagged" in acc.column_names:
