@@ -15,6 +15,7 @@ __all__ = ["COMMANDS", "cli", "main"]
 
 #: (module, attribute) of every verb, in the order ``unmask --help`` lists them.
 COMMANDS: list[tuple[str, str]] = [
+    ("unmask.cli.detect", "run"),
     ("unmask.cli.ingest", "ingest"),
     ("unmask.cli.ingest", "info"),
     ("unmask.cli.ingest", "formats"),
@@ -23,6 +24,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("unmask.cli.simulate", "evaluate"),
     ("unmask.cli.forensics", "forensics"),
     ("unmask.cli.coordinate", "coordinate"),
+    ("unmask.cli.detect", "detect"),
     ("unmask.cli.export", "export"),
     ("unmask.cli.explain", "explain"),
     ("unmask.cli.report", "report"),

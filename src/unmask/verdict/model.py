@@ -1,0 +1,173 @@
+"""The score, the verdicts and the reasons: the same rules for every account.
+
+**Score.** ``score = sigmoid(b + Σ w_i · f_i)`` over the features of :mod:`unmask.verdict.features`
+(each in [0, 1]); every weight has the feature's sign (``w_i >= 0`` for evidence, ``<= 0`` for the
+organic indicators), so the score is monotone: more evidence never lowers it. The weights live in
+``model.json`` beside this file, fitted by ``scripts/train_verdict_model.py`` on simulated worlds
+only (never on the data being judged); the file records the worlds, the fit and its metrics.
+
+**Coordination is necessary.** An account is *coordinated* when it has at least one significant
+content link (any signal but the timing-only ``sync_activity``) or, being automated, spends at least
+a quarter of its reposts boosting other automated accounts. An account that is not coordinated is
+never flagged and its score is halved: unusual behaviour alone is not coordinated inauthentic
+behaviour.
+
+**Verdicts.** ``flagged = coordinated AND score >= threshold``. Flagged accounts are
+``automated_coordinated`` when automated, else ``coordinated_inauthentic``. Coordinated accounts
+below the threshold are ``automated_benign`` when their automation is declared/scheduled, else
+``coordinated_organic`` (people acting together in a human way). The rest are ``automated_benign``
+(declared automation) or ``no_finding``.
+
+**Reasons.** Each fired piece of evidence becomes one sentence with its numbers, ordered by its
+contribution ``w_i · f_i`` to the score.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from unmask.signals import SIGNALS
+from unmask.verdict.features import CONTENT_SIGNAL_GROUPS, FEATURES
+
+__all__ = ["VERDICTS", "load_model", "score_accounts"]
+
+VERDICTS = ("coordinated_inauthentic", "automated_coordinated", "coordinated_organic", "automated_benign",
+            "no_finding")
+
+_MODEL = Path(__file__).with_name("model.json")
+
+
+@cache
+def load_model(path: str | None = None) -> dict[str, Any]:
+    """The shipped (or given) model: ``{"intercept", "weights": {feature: w}, "threshold", ...}``.
+
+    Checks that every weight has its feature's sign: a model that breaks monotonicity is refused.
+    """
+    m = json.loads(Path(path or _MODEL).read_text(encoding="utf-8"))
+    names = {f.name: f for f in FEATURES}
+    for k, w in m["weights"].items():
+        if k not in names:
+            raise ValueError(f"model weight for unknown feature {k!r}")
+        if w * names[k].sign < 0:
+            raise ValueError(f"model weight of {k} has the wrong sign: the score must be monotone")
+    return m
+
+
+def _q(x: str) -> str:
+    return "'" + x.replace("'", "''") + "'"
+
+
+def _signal_reason_sql(window: float | None) -> str:
+    """One reason per content signal of the account: what, with how many, how often, how fast, q."""
+    w = f"within {window:g} s" if window else "at any time"
+    cases = []
+    for name, sig in SIGNALS.items():
+        if name == "sync_activity":
+            text = ("printf('active in the same time bins as %d accounts far more often than their volumes predict "
+                    "(q = %.1e)', s.partners, s.best_q)")
+        else:
+            desc = sig.description.replace("within the window", w)
+            text = (f"printf('%s: with %d accounts, up to %d times with one partner, median gap %.0f s (q = %.1e)', "
+                    f"{_q(desc)}, s.partners, s.max_shared, s.mdt, s.best_q)")
+        cases.append(f"WHEN {_q(name)} THEN {text}")
+    return "CASE s.signal " + " ".join(cases) + " END"
+
+
+def score_accounts(con: duckdb.DuckDBPyConnection, *, threshold: float | None = None,
+                   time_window: float | None = 60, model: dict[str, Any] | None = None) -> float:
+    """Create ``d_scored`` from ``d_raw`` / ``d_features`` / ``d_edges``: score, flagged, verdict, reasons.
+
+    Returns the threshold used (the model's own unless ``threshold`` is given).
+    """
+    m = model or load_model()
+    thr = float(m["threshold"] if threshold is None else threshold)
+    wts = {f.name: float(m["weights"].get(f.name, 0.0)) for f in FEATURES}
+    z = " + ".join([repr(float(m["intercept"]))] + [f"{w!r} * f.{n}" for n, w in wts.items() if w])
+    group_of = {s: g for g, sigs in CONTENT_SIGNAL_GROUPS.items() for s in sigs}
+    # contribution of each signal's reason = weight of its group feature x that feature + coordination strength
+    sig_contrib = "CASE s.signal " + " ".join(
+        f"WHEN {_q(s)} THEN {wts.get(g + '_partners', 0.0)!r} * f.{g}_partners + {wts['coord_strength']!r} * f.coord_strength"
+        for s, g in group_of.items()) + f" ELSE {wts['sync_partners']!r} * f.sync_partners END"
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE d_sig AS
+        WITH e AS (SELECT signal, account_a AS acc, q_value, n_shared, median_dt_s FROM d_edges
+                   UNION ALL SELECT signal, account_b, q_value, n_shared, median_dt_s FROM d_edges)
+        SELECT acc AS account_id, signal, count(*) AS partners, max(n_shared) AS max_shared,
+               min(q_value) AS best_q, median(median_dt_s) AS mdt
+        FROM e GROUP BY 1, 2
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE d_sig_reason AS
+        SELECT s.account_id, list(struct_pack(c := {sig_contrib}, t := {_signal_reason_sql(time_window)})) AS rs
+        FROM d_sig s JOIN d_features f ON f.account_id = s.account_id GROUP BY s.account_id
+        """
+    )
+    other = [
+        ("in_creation_burst", "printf('created %s, inside a burst of account creations in its cluster', "
+                              "strftime(r.created_at, '%Y-%m-%d'))"),
+        ("digit_handle", "printf('handle \"%s\" is a name followed by 8 digits', r.handle)"),
+        ("default_avatar", "'keeps the default profile image'"),
+        ("profile_bot", "CASE WHEN r.bot_score >= 0.5 THEN printf('profile looks like a bot''s (profile score %.2f)', "
+                      "r.bot_score) END"),
+        ("young_account", "CASE WHEN r.age_days < 365 THEN printf('account was %d days old at its first post here', "
+                          "r.age_days) END"),
+        ("automated_unexplained", "printf('automated: regular gaps or round-the-clock posting (automation %.2f) "
+                                  "without the marks of declared automation', r.automation)"),
+        ("automated_amplification", "printf('automated, and %.0f%% of its reposts boost other automated accounts', "
+                                    "100 * r.auto_amplify)"),
+        ("cluster_not_human", "'its cluster posts round the clock with no human daily rhythm'"),
+        ("cluster_shifts", "'its cluster covers the day in shifts of distinct accounts with sharp hand-overs'"),
+        ("cluster_client_concentration", "CASE WHEN r.cl_client_share >= 0.5 THEN printf('%.0f%% of its cluster''s "
+                                         "posts come from one client', 100 * r.cl_client_share) END"),
+        ("benign_automation", "'automation looks declared (scheduling client, own content or links, no reposts)'"),
+        ("cluster_human_rhythm", "'its cluster keeps a human daily rhythm'"),
+    ]
+    parts = []
+    for name, text in other:
+        w = wts.get(name, 0.0)
+        parts.append(f"CASE WHEN f.{name} > 0 THEN struct_pack(c := {abs(w)!r} * f.{name}, t := {text}) END")
+    parts.append("CASE WHEN r.mismatch THEN struct_pack(c := 0.5, t := printf('activity fits UTC%+g; profile "
+                 "claims %s (UTC%+g)', r.operator_offset, r.location, r.claimed_offset)) END")
+    coordinated = "(r.content_partners > 0 OR (r.automated AND coalesce(r.auto_amplify, 0) >= 0.25))"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE d_scored AS
+        WITH s AS (
+          SELECT r.*, f.* EXCLUDE (account_id), {coordinated} AS coordinated,
+                 1.0 / (1.0 + exp(-({z}))) AS p
+          FROM d_raw r JOIN d_features f ON f.account_id = r.account_id),
+        s2 AS (
+          SELECT *, CASE WHEN coordinated THEN p ELSE p / 2 END AS score,
+                 coordinated AND p >= {thr!r} AS flagged FROM s),
+        rs AS (
+          SELECT r.account_id,
+                 list_transform(list_sort(list_filter(coalesce(sr.rs, []) || [{', '.join(parts)}],
+                                                      lambda x: x IS NOT NULL AND x.t IS NOT NULL), 'DESC'),
+                                lambda x: x.t) AS reasons
+          FROM s2 r JOIN d_features f ON f.account_id = r.account_id
+          LEFT JOIN d_sig_reason sr ON sr.account_id = r.account_id)
+        SELECT s2.*, rs.reasons,
+               CASE WHEN flagged AND automated THEN 'automated_coordinated'
+                    WHEN flagged THEN 'coordinated_inauthentic'
+                    WHEN coordinated AND automated AND benign_automation THEN 'automated_benign'
+                    WHEN coordinated THEN 'coordinated_organic'
+                    WHEN automated AND benign_automation THEN 'automated_benign'
+                    ELSE 'no_finding' END AS verdict
+        FROM s2 JOIN rs ON rs.account_id = s2.account_id
+        """
+    )
+    return thr
+
+
+def logistic(z: float) -> float:
+    """The logistic function (for documentation and tests)."""
+    return 1.0 / (1.0 + math.exp(-z))
