@@ -11,6 +11,14 @@ Outputs in ``out_dir``:
 - ``parameters.json`` — every effective parameter, per-signal counts (events, capped cells, candidate
   and kept pairs, seconds) and the unmask version.
 
+Engines (``engine=``): ``"duckdb"`` (default, embedded) or ``"spark"`` (``spark=`` an existing
+SparkSession, or ``spark_master=`` a master URL for a new one; ``pip install 'unmask[spark]'``).
+The signals, their significance and the evidence run on the engine, written once in SQL; the kept
+edges (``edges.parquet``: one row per significant signal pair) are then collected to the driver,
+where fusion, Leiden clustering, the clusters table and the graph files run on an embedded DuckDB
+— the same code for both engines, so the results are identical. On Spark the dataset and the
+output may be at any URI Spark can reach (``s3a://``, ``abfss://``, ``gs://``, ``hdfs://``).
+
 Two keep rules:
 
 - ``mode="significance"`` (default): keep pairs with ``q_value <= q_max`` and ``n_shared >= min_shared``;
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,10 +44,11 @@ import duckdb
 
 from unmask import __version__
 from unmask.dataset import Dataset
-from unmask.engine import connect
+from unmask.engine import ENGINES, connect, connect_spark, dialect
 from unmask.network.clusters import cluster_graph, clusters_table
 from unmask.network.fusion import fuse
 from unmask.network.significance import score_edges
+from unmask.schema import ACCOUNTS, POSTS
 from unmask.signals import SIGNALS, get
 from unmask.signals._window import resolve_evidence
 
@@ -96,6 +106,15 @@ def run_signal(
     return stats
 
 
+#: Columns and types of ``edges.parquet`` (whatever the engine).
+_EDGE_TYPES = (
+    ("signal", "VARCHAR"), ("account_a", "VARCHAR"), ("account_b", "VARCHAR"), ("weight", "BIGINT"),
+    ("n_shared", "BIGINT"), ("n_objects", "BIGINT"), ("median_dt_s", "DOUBLE"), ("first_at", "TIMESTAMPTZ"),
+    ("last_at", "TIMESTAMPTZ"), ("p_value", "DOUBLE"), ("q_value", "DOUBLE"), ("symmetry", "DOUBLE"),
+    ("expected", "DOUBLE"), ("evidence", "STRUCT(object VARCHAR, at_a TIMESTAMPTZ, at_b TIMESTAMPTZ)[]"),
+)
+
+
 def coordinate(
     dataset: str | os.PathLike[str] | Dataset,
     out_dir: str | os.PathLike[str],
@@ -112,6 +131,10 @@ def coordinate(
     seed: int = 42,
     resolution: float = 1.0,
     con: duckdb.DuckDBPyConnection | None = None,
+    engine: str = "duckdb",
+    spark: Any = None,
+    spark_master: str | None = None,
+    spark_scratch: str | None = None,
 ) -> CoordinateResult:
     """Find coordinated account groups in ``dataset`` and write the outputs to ``out_dir``.
 
@@ -119,43 +142,79 @@ def coordinate(
     signal; ``signal_params`` overrides a signal's own defaults, e.g.
     ``{"co_text_near": {"threshold": 0.9}}``. See the module docstring for the outputs and the
     two keep rules (``mode``).
+
+    ``engine="spark"`` runs the signals on Spark: ``spark`` is an existing SparkSession (or a
+    :class:`unmask.engines.spark.SparkConnection`), else a session is got or created with
+    ``spark_master`` (default: what ``spark-submit`` set, or ``local[*]``); ``spark_scratch`` is
+    a directory URI for intermediate tables (default: local checkpoints). ``dataset`` and
+    ``out_dir`` may then be URIs. ``con`` is the DuckDB connection for the collected stages
+    (a new one if ``None``); a Spark connection passed as ``con`` selects Spark.
     """
     if mode not in ("significance", "coortweet"):
         raise ValueError("mode must be 'significance' or 'coortweet'")
-    ds = dataset if isinstance(dataset, Dataset) else Dataset.open(dataset)
+    if spark is not None or (con is not None and dialect(con) == "spark"):
+        engine = "spark"
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
     names = list(signals) if signals else list(DEFAULT_SIGNALS)
     for n in names:
         get(n)
-    out = Path(out_dir)
+    timings: dict[str, float] = {}
+    per_signal: dict[str, Any] = {}
+    if engine == "spark":
+        t0 = time.perf_counter()
+        if con is not None and dialect(con) == "spark":
+            eng, con = con, None
+        elif spark is not None and dialect(spark) == "spark":
+            eng = spark
+        else:
+            eng = connect_spark(spark_master, session=spark, scratch=spark_scratch)
+        timings["spark_session"] = round(time.perf_counter() - t0, 3)
+        ds_label = _register_spark_dataset(eng, dataset)
+    else:
+        eng = None
+        ds = dataset if isinstance(dataset, Dataset) else Dataset.open(dataset)
+        ds_label = str(ds.path)
+    remote = _is_uri(out_dir)
+    out = Path(tempfile.mkdtemp(prefix="unmask-out-")) if remote else Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     own = con is None
     con = con or connect()
-    ds.register(con)
-    timings: dict[str, float] = {}
-    per_signal: dict[str, Any] = {}
+    if eng is None:
+        ds.register(con)
+        eng = con
     keep = (
         f"q_value <= {float(q_max)!r} AND n_shared >= {int(min_shared)}"
         if mode == "significance"
         else f"n_shared >= {int(min_participation)}"
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE coord_edges (signal VARCHAR, account_a VARCHAR, account_b VARCHAR, "
-        "weight BIGINT, n_shared BIGINT, n_objects BIGINT, median_dt_s DOUBLE, first_at TIMESTAMPTZ, last_at TIMESTAMPTZ, "
-        "p_value DOUBLE, q_value DOUBLE, symmetry DOUBLE, expected DOUBLE, "
-        "evidence STRUCT(object VARCHAR, at_a TIMESTAMPTZ, at_b TIMESTAMPTZ)[])"
-    )
     for n in names:
         t0 = time.perf_counter()
-        st = run_signal(con, n, f"sig_{n}", time_window=time_window, max_bucket=max_bucket, evidence=evidence,
+        st = run_signal(eng, n, f"sig_{n}", time_window=time_window, max_bucket=max_bucket, evidence=evidence,
                         params=(signal_params or {}).get(n), keep=keep)
-        con.execute(
-            f"INSERT INTO coord_edges SELECT '{n}', account_a, account_b, weight, n_shared, n_objects, median_dt_s, first_at, "
-            f"last_at, p_value, q_value, symmetry, expected, evidence FROM sig_{n}"
-        )
-        st["kept_pairs"] = con.execute(f"SELECT count(*) FROM coord_edges WHERE signal = '{n}'").fetchone()[0]
-        con.execute(f"DROP TABLE sig_{n}")
+        st["kept_pairs"] = eng.execute(f"SELECT count(*) FROM sig_{n}").fetchone()[0]
         timings[n] = st["seconds"] = round(time.perf_counter() - t0, 3)
         per_signal[n] = st
+    cols = ", ".join(c for c, _ in _EDGE_TYPES[1:])
+    union = " UNION ALL ".join(f"SELECT '{n}' AS signal, {cols} FROM sig_{n}" for n in names)
+    typed = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in _EDGE_TYPES)
+    if eng is con:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE coord_edges AS SELECT {typed} FROM ({union}) u")
+    else:
+        # the boundary: the kept edges are collected to the driver; the rest runs on DuckDB there
+        t0 = time.perf_counter()
+        con.register("coord_edges__arrow", eng.execute(union).to_arrow_table())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE coord_edges AS SELECT {typed} FROM coord_edges__arrow")
+        con.unregister("coord_edges__arrow")
+        con.register("accounts__arrow", eng.execute(
+            "SELECT DISTINCT a.account_id, a.handle FROM accounts a JOIN (SELECT account_a AS account_id FROM "
+            f"({union}) u UNION SELECT account_b FROM ({union}) v) e ON e.account_id = a.account_id"
+        ).to_arrow_table())
+        con.execute("CREATE OR REPLACE TEMP TABLE accounts AS SELECT * FROM accounts__arrow")
+        con.unregister("accounts__arrow")
+        timings["collect"] = round(time.perf_counter() - t0, 3)
+    for n in names:
+        eng.execute(f"DROP TABLE sig_{n}")
     t0 = time.perf_counter()
     fuse(con, "coord_edges", "coord_fused", by=mode)
     n_clusters = cluster_graph(con, "coord_fused", "coord_members", seed=seed, resolution=resolution)
@@ -173,7 +232,8 @@ def coordinate(
     parameters = {
         "tool": "unmask",
         "tool_version": __version__,
-        "dataset": str(ds.path),
+        "dataset": ds_label,
+        "engine": engine,
         "signals": names,
         "time_window": time_window,
         "mode": mode,
@@ -192,10 +252,43 @@ def coordinate(
         "timings_s": timings,
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }
+    if engine == "spark":
+        parameters["spark_master"] = eng.spark.sparkContext.master
     (out / "parameters.json").write_text(json.dumps(parameters, indent=2, default=str) + "\n", encoding="utf-8")
+    if remote:
+        _upload(eng, out, str(out_dir))
     if own:
         con.close()
-    return CoordinateResult(out, parameters, n_edges, n_clusters, timings)
+    return CoordinateResult(Path(str(out_dir)) if remote else out, parameters, n_edges, n_clusters, timings)
+
+
+def _is_uri(p: Any) -> bool:
+    return isinstance(p, str) and "://" in p and not p.startswith("file://")
+
+
+def _register_spark_dataset(eng: Any, dataset: str | os.PathLike[str] | Dataset) -> str:
+    """Views ``posts`` and ``accounts`` on Spark over a dataset directory (a local path or any URI)."""
+    if isinstance(dataset, Dataset):
+        uri = dataset.path.resolve().as_posix()
+    elif _is_uri(dataset) or str(dataset).startswith("file://"):
+        uri = str(dataset).rstrip("/")
+    else:
+        uri = Dataset.open(dataset).path.resolve().as_posix()  # validates the manifest
+    eng.read_parquet("posts", f"{uri}/posts", POSTS)
+    eng.read_parquet("accounts", f"{uri}/accounts", ACCOUNTS)
+    return uri
+
+
+def _upload(eng: Any, local: Path, uri: str) -> None:
+    """Copy the files of ``local`` to directory ``uri`` through Spark's Hadoop file systems."""
+    jvm = eng.spark.sparkContext._jvm
+    conf = eng.spark.sparkContext._jsc.hadoopConfiguration()
+    dst = jvm.org.apache.hadoop.fs.Path(uri.rstrip("/"))
+    fs = dst.getFileSystem(conf)
+    fs.mkdirs(dst)
+    for f in sorted(local.iterdir()):
+        fs.copyFromLocalFile(False, True, jvm.org.apache.hadoop.fs.Path(f.resolve().as_uri()),
+                             jvm.org.apache.hadoop.fs.Path(f"{uri.rstrip('/')}/{f.name}"))
 
 
 def _write_graphs(con: duckdb.DuckDBPyConnection, out: Path) -> None:

@@ -23,6 +23,8 @@ import numpy as np
 import pyarrow as pa
 from scipy import stats
 
+from unmask.engine import dialect
+
 __all__ = ["benjamini_hochberg", "poisson_sf", "score_edges"]
 
 
@@ -54,18 +56,24 @@ def benjamini_hochberg(p: np.ndarray, n_tests: int | None = None) -> np.ndarray:
 def score_edges(con: duckdb.DuckDBPyConnection, table: str, out: str, *, n_tests: int | None = None) -> None:
     """Write ``out`` = ``table`` plus ``p_value`` and ``q_value`` (BH over ``n_tests`` pairs).
 
-    Only three numeric columns travel to NumPy (the Poisson tail has no portable SQL form); the
-    result is joined back by row id.
+    Only the numeric columns travel to NumPy (the Poisson tail has no portable SQL form); the
+    result is joined back by row id on DuckDB, and by the pair (``account_a``, ``account_b``, one
+    row per pair) on other engines, which have no row ids.
     """
-    arr = con.execute(f"SELECT rowid AS rid, n_shared, expected FROM {table}").fetchnumpy()
+    if dialect(con) == "duckdb":
+        key, keys = "rowid AS rid", ("rid",)
+    else:
+        key, keys = "account_a AS ka__, account_b AS kb__", ("ka__", "kb__")
+    arr = con.execute(f"SELECT {key}, n_shared, expected FROM {table}").fetchnumpy()
     n = np.asarray(arr["n_shared"])
     lam = np.asarray(arr["expected"])
     p = poisson_sf(n, lam)
     q = benjamini_hochberg(p, n_tests)
-    scores = pa.table({"rid": np.asarray(arr["rid"]), "p_value": p, "q_value": q})
+    scores = pa.table({**{k: np.asarray(arr[k]) for k in keys}, "p_value": p, "q_value": q})
     con.register(f"{out}__scores", scores)
+    on = "s.rid = t.rowid" if keys == ("rid",) else "s.ka__ = t.account_a AND s.kb__ = t.account_b"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT t.*, s.p_value, s.q_value FROM {table} t "
-        f"JOIN {out}__scores s ON s.rid = t.rowid"
+        f"JOIN {out}__scores s ON {on}"
     )
     con.unregister(f"{out}__scores")

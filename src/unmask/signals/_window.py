@@ -175,33 +175,37 @@ def resolve_evidence(con: duckdb.DuckDBPyConnection, table: str, objects: str, o
     """Write ``out`` = rows of ``table`` matching ``where`` with evidence as (object, at_a, at_b).
 
     Signals keep evidence as (object number, seconds, seconds) so that the pair aggregation never
-    carries strings; only the rows that are kept get their object ids and times back.
+    carries strings; only the rows that are kept get their object ids and times back. The pair
+    (``account_a``, ``account_b``) is the row key (one row per pair); the evidence keeps its
+    order, earliest first (the order the signals sampled it in: time, object, time a, time b).
     """
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {out}__kept AS
-        SELECT *, row_number() OVER () AS rid__ FROM {table} WHERE {where}
-        """
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {out}__kept AS SELECT * FROM {table} WHERE {where}")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out}__evr AS
-        SELECT u.rid__, list(struct_pack(object := o.obj, at_a := to_timestamp(u.x.ta), at_b := to_timestamp(u.x.tb))
-                            ORDER BY u.i) AS evidence
-        FROM (SELECT rid__, unnest(evidence) AS x, unnest(generate_series(1, len(evidence))) AS i
-              FROM {out}__kept) u
+        SELECT u.account_a AS ka__, u.account_b AS kb__,
+               list(struct_pack(object := o.obj, at_a := to_timestamp(u.x.ta), at_b := to_timestamp(u.x.tb))
+                    ORDER BY least(u.x.ta, u.x.tb), u.x.oid, u.x.ta, u.x.tb) AS evidence
+        FROM (SELECT account_a, account_b, unnest(evidence) AS x FROM {out}__kept) u
         JOIN {objects} o ON o.oid = u.x.oid
-        GROUP BY u.rid__
+        GROUP BY u.account_a, u.account_b
         """
     )
+    cols = ", ".join(f"k.{c}" for c in _columns(con, f"{out}__kept") if c != "evidence")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
-        SELECT k.* EXCLUDE (evidence, rid__), e.evidence FROM {out}__kept k JOIN {out}__evr e ON e.rid__ = k.rid__
+        SELECT {cols}, e.evidence FROM {out}__kept k
+        JOIN {out}__evr e ON e.ka__ = k.account_a AND e.kb__ = k.account_b
         """
     )
     con.execute(f"DROP TABLE {out}__kept")
     con.execute(f"DROP TABLE {out}__evr")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Column names of ``table``, in order."""
+    return [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
 
 
 def volume_expectation(

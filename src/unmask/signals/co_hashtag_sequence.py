@@ -21,7 +21,7 @@ def compute(con: duckdb.DuckDBPyConnection, out: str, *, min_hashtags: int = 3, 
     """Edges between accounts posting the same ordered hashtag sequence within the window."""
     sel = (
         f"SELECT account_id, array_to_string(hashtags, ' ') AS obj, post_id, {T_EXPR} AS t, "
-        f"created_at AS ts FROM posts WHERE kind <> 'repost' AND len(hashtags) >= {int(min_hashtags)}"
+        f"created_at AS ts FROM posts WHERE kind <> 'repost' AND array_length(hashtags) >= {int(min_hashtags)}"
     )
     return object_signal(sel)(con, out, **kw)
 

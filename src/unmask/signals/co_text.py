@@ -30,6 +30,7 @@ from typing import Any
 
 import duckdb
 
+from unmask.engine import hash64_sql
 from unmask.signals import Signal
 from unmask.signals._common import T_EXPR, object_signal
 
@@ -88,21 +89,20 @@ def near_duplicate_clusters(
         )
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out}__tx AS SELECT norm, "
-        "CAST(hash(norm) % 9223372036854775807 AS BIGINT) AS tid, string_split(norm, ' ') AS tok "
-        f"FROM (SELECT DISTINCT norm FROM {texts}) d"
+        f"CREATE OR REPLACE TEMP TABLE {out}__tx AS SELECT norm, {hash64_sql(con, 'norm')} AS tid, "
+        f"string_split(norm, ' ') AS tok FROM (SELECT DISTINCT norm FROM {texts}) d"
     )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out}__sh AS
-        SELECT DISTINCT tid, CAST(hash(sh) % {_PRIME} AS BIGINT) AS x FROM (
+        SELECT DISTINCT tid, {hash64_sql(con, 'sh')} % {_PRIME} AS x FROM (
             SELECT tid, array_to_string(tok[i:i + 2], ' ') AS sh
-            FROM (SELECT tid, tok, unnest(generate_series(1, len(tok) - 2)) AS i FROM {out}__tx
-                  WHERE len(tok) >= 3 AND length(norm) <= 16 * len(tok))
+            FROM (SELECT tid, tok, unnest(generate_series(1, array_length(tok) - 2)) AS i FROM {out}__tx
+                  WHERE array_length(tok) >= 3 AND length(norm) <= 16 * array_length(tok))
             UNION ALL
             SELECT tid, substring(norm, i, 4) AS sh
             FROM (SELECT tid, norm, unnest(generate_series(1, greatest(length(norm) - 3, 1))) AS i
-                  FROM {out}__tx WHERE NOT (len(tok) >= 3 AND length(norm) <= 16 * len(tok)))
+                  FROM {out}__tx WHERE NOT (array_length(tok) >= 3 AND length(norm) <= 16 * array_length(tok)))
         ) s
         """
     )
