@@ -5,7 +5,8 @@ posts (target: within ±1 h for >= 95 %), the shift farm's weekend, closures, sh
 bursts (and a size-matched organic control for false bursts), automation verdicts of benign bots
 and of the botnet, and persona author counts against the writers in truth.
 
-    .venv/bin/python scripts/eval_forensics_sim.py [--seeds 0 1 2] [--profile small] [--json OUT]
+    .venv/bin/python scripts/eval_forensics_sim.py [--seeds 0 1 2] [--profiles default stealth] [--scale 0.1]
+                                                   [--json OUT]
 """
 
 from __future__ import annotations
@@ -49,9 +50,19 @@ def evaluate_world(out: Path, seed: int, profile: str, scale: float = 1.0) -> di
         offs = np.array([r["utc_offset_h"] for r in rows])
         true = float(np.median(offs))
         s = timezone(con, ids, bootstrap=100).summary
-        res["offsets"].append({"group": key, "posts": posts, "true": true, "single_zone": bool(np.all(offs == true)),
-                               "inferred": s["offset"], "ci": s["offset_ci"], "verdict": s["verdict"],
-                               "ok": bool(circ_dist(s["offset"], true) <= 1.0)})
+        # what truth says the operator clock is: one zone (organic regions, the farm and its
+        # personas); none (the botnet posts on a 24/7 schedule; its accounts' regions are decoration);
+        # many (sleepers are human-looking accounts of many regions, no common keyboard)
+        kind = "24/7 automated" if key == "planted:botnet" else ("single zone" if np.all(offs == true) else "mixed zones")
+        if kind == "single zone":
+            ok = s["offset"] is not None and circ_dist(s["offset"], true) <= 1.0
+        elif kind == "24/7 automated":
+            ok = s["offset"] is None and s["rhythm"].startswith("not human")
+        else:
+            ok = None  # no single true offset: reported, not counted
+        res["offsets"].append({"group": key, "posts": posts, "true": true, "kind": kind,
+                               "zones": len(set(offs.tolist())), "inferred": s["offset"], "ci": s["offset_ci"],
+                               "verdict": s["verdict"], "rhythm": s["rhythm"], "source": s["source"], "ok": ok})
     farm = ops["shift_farm"]
     fids = [r["account_id"] for r in truth if r["group"] == "shift_farm"]
     tz = timezone(con, fids, bootstrap=100).summary
@@ -107,28 +118,50 @@ def evaluate_world(out: Path, seed: int, profile: str, scale: float = 1.0) -> di
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    ap.add_argument("--profile", default="small")
-    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--profiles", nargs="+", default=["default", "stealth"])
+    ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for seed in a.seeds:
-            r = evaluate_world(Path(tmp) / f"w{seed}", seed, a.profile, a.scale)
-            results.append(r)
-            ok = [o["ok"] for o in r["offsets"]]
-            print(f"seed {seed}: offsets ok {sum(ok)}/{len(ok)}; farm {json.dumps(r['farm'])}")
-            print(f"   automation {r['automation']}; botnet burst p {r['botnet_burst_p']}, control p {r['organic_control_burst_p']}")
-            print(f"   personas {r['personas']}")
-            for o in r["offsets"]:
-                if not o["ok"]:
-                    print("   offset miss:", o)
-    offs = [o for r in results for o in r["offsets"]]
-    print(f"\noffset within ±1 h: {sum(o['ok'] for o in offs)}/{len(offs)} "
-          f"({100 * np.mean([o['ok'] for o in offs]):.1f} %) over {len(results)} worlds")
+        for profile in a.profiles:
+            for seed in a.seeds:
+                r = evaluate_world(Path(tmp) / f"w{profile}{seed}", seed, profile, a.scale)
+                r["profile"] = profile
+                results.append(r)
+                _print_world(r)
+    print("\n| profile | seed | farm city | organic regions ±1 h | farm, personas ±1 h | botnet: no offset | "
+          "sleepers (mixed zones, not counted) |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        o = r["offsets"]
+        org = [x["ok"] for x in o if x["group"].startswith("organic:")]
+        pl = [x["ok"] for x in o if x["group"].startswith("planted:") and x["kind"] == "single zone"]
+        bot = [x["ok"] for x in o if x["kind"] == "24/7 automated"]
+        sl = [f"{x['inferred']} vs median {x['true']} ({x['zones']} zones)" for x in o if x["kind"] == "mixed zones"]
+        print(f"| {r['profile']} | {r['seed']} | {r['farm']['city']} | {sum(org)}/{len(org)} | {sum(pl)}/{len(pl)} | "
+              f"{sum(bot)}/{len(bot)} | {'; '.join(sl)} |")
+    counted = [x["ok"] for r in results for x in r["offsets"] if x["ok"] is not None]
+    print(f"\noffset within ±1 h (single-zone groups) or no offset (24/7 botnet): {sum(counted)}/{len(counted)} "
+          f"({100 * np.mean(counted):.1f} %) over {len(results)} worlds")
+    errs = [p["authors"] - p["true_writers"] if p["authors"] is not None else None
+            for r in results for p in r["personas"]]
+    vals, cnt = np.unique([e for e in errs if e is not None], return_counts=True)
+    print("persona author-count error (estimate - truth):", dict(zip(vals.tolist(), cnt.tolist(), strict=True)),
+          f"none: {sum(e is None for e in errs)}")
     if a.json:
         a.json.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def _print_world(r: dict[str, Any]) -> None:
+    ok = [o["ok"] for o in r["offsets"] if o["ok"] is not None]
+    print(f"{r['profile']} seed {r['seed']}: offsets ok {sum(ok)}/{len(ok)}; farm {json.dumps(r['farm'])}")
+    print(f"   automation {r['automation']}; botnet burst p {r['botnet_burst_p']}, control p {r['organic_control_burst_p']}")
+    print(f"   personas {[(p['authors'], p['true_writers'], p['p_single_author']) for p in r['personas']]}")
+    for o in r["offsets"]:
+        if not o["ok"]:
+            print("   offset miss/not counted:", o)
 
 
 if __name__ == "__main__":

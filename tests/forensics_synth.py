@@ -96,3 +96,37 @@ def write_post(rng: np.random.Generator, st: dict[str, Any]) -> str:
         s = s if st["lower"] else s[0].upper() + s[1:]
         out.append(s + [".", "!", "?", "..."][rng.choice(4, p=st["end"])])
     return " ".join(out)
+
+
+def shift_farm_times(rng: np.random.Generator, offset: float, *, days: int = 56, holiday: int = 30,
+                     per_shift: int = 10, staffing_weekend: float = 0.4) -> tuple[np.ndarray, np.ndarray]:
+    """(account ids, UTC epoch seconds) of a three-shift farm at UTC+``offset``: shifts 07-15,
+    15-23, 23-07 local, ``per_shift`` accounts each, posting uniformly inside their shift; an
+    operation day begins with the 07:00 shift; Saturday and Sunday staffed at ``staffing_weekend``;
+    day ``holiday`` closed (and the night shift running into it)."""
+    accs, ts = [], []
+    for d in range(days):
+        if d == holiday:
+            continue
+        weekend = (d + EPOCH.weekday()) % 7 in (5, 6)
+        for s, start in enumerate((7, 15, 23)):
+            if start == 23 and d + 1 == holiday:
+                continue
+            for a in range(s * per_shift, (s + 1) * per_shift):
+                if weekend and rng.random() > staffing_weekend:
+                    continue
+                k = rng.poisson(6)
+                accs.append(np.full(k, a))
+                ts.append(EPOCH.timestamp() + d * 86400 + start * 3600 + rng.uniform(0, 8 * 3600, k) - offset * 3600)
+    return np.concatenate(accs), np.concatenate(ts)
+
+
+def habit_post(rng: np.random.Generator, body: str, habit: dict[str, str]) -> str:
+    """``body`` dressed in an operator's habits: case, opening phrase, sign-off, final punctuation, emoji."""
+    x = body.lower() if habit["case"] == "lower" else body.upper() if habit["case"] == "upper" else body
+    if habit.get("opening"):
+        x = f"{habit['opening']}, {x}"
+    if habit.get("closing"):
+        x = f"{x} ... {habit['closing']}"
+    x = x.rstrip(".!?") + habit["punct"]
+    return f"{x} {habit['emoji']}".strip()

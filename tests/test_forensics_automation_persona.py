@@ -87,3 +87,55 @@ def test_shared_writing_hands(tmp_path):
     t = EPOCH.timestamp() + rng.uniform(0, 30 * 86400, len(acc))
     s = shared_hands(_con(tmp_path, posts_table(np.array(acc), t, text=txt))).summary
     assert sorted(map(sorted, s["shared_hands"])) == [["a0", "a1", "a2"], ["b0", "b1", "b2"]]
+
+
+HABITS = [  # seven operators: each differs from every other in at least two habits
+    {"case": "normal", "opening": "honestly", "closing": "", "punct": "!!", "emoji": "🔥"},
+    {"case": "lower", "opening": "", "closing": "just saying", "punct": ".", "emoji": ""},
+    {"case": "upper", "opening": "", "closing": "", "punct": "?!", "emoji": "👉"},
+    {"case": "normal", "opening": "", "closing": "folks", "punct": "!", "emoji": "🙏"},
+    {"case": "normal", "opening": "wake up", "closing": "", "punct": "...", "emoji": "😡"},
+    {"case": "lower", "opening": "", "closing": "", "punct": "!!!", "emoji": "💯"},
+    {"case": "normal", "opening": "", "closing": "no joke", "punct": "...", "emoji": "👇"},
+]
+
+
+@pytest.fixture(scope="module")
+def habit_personas(tmp_path_factory):
+    # a persona written around the clock: each post by a random one of the operators on duty
+    # (shifts of three, two and two operators), not in runs; and one author whose habits vary at
+    # random, independently of each other and of the hour
+    from forensics_synth import habit_post
+    rng = np.random.default_rng(12)
+    plain = make_style(rng)
+    n = 1400
+    t = EPOCH.timestamp() + np.sort(rng.uniform(0, 28 * 86400, n))
+    shift = ((t - EPOCH.timestamp()) % 86400 // (8 * 3600)).astype(int)
+    on_duty = [[0, 1, 2], [3, 4], [5, 6]]
+    ops = np.array([on_duty[s][rng.integers(len(on_duty[s]))] for s in shift])
+    many = [habit_post(rng, write_post(rng, plain), HABITS[o]) for o in ops]
+    one = [habit_post(rng, write_post(rng, plain), {"case": "normal", "opening": "", "closing": "",
+                                                    "punct": str(rng.choice(["!", "!!", "."])),
+                                                    "emoji": str(rng.choice(["🔥", "", "🙏"]))}) for _ in range(n)]
+    con = _con(tmp_path_factory.mktemp("habits"),
+               posts_table(np.array(["many"] * n + ["one"] * n), np.concatenate([t, t]), text=many + one))
+    return con, ops
+
+
+def test_persona_hands_counted_from_habits(habit_personas):
+    con, ops = habit_personas
+    f = persona(con, "many")
+    s = f.summary
+    assert s["single_author_rejected"] and s["p_single_author_habits"] <= 0.01
+    assert s["authors"] == 7 and s["clustered"] == "habits"
+    # each found author is one operator (posts are in time order in both)
+    lab = np.array(f.table.column("author").to_pylist())
+    purity = sum(np.bincount(ops[lab == a]).max() for a in np.unique(lab)) / len(ops)
+    assert purity > 0.95
+
+
+def test_independent_habits_are_one_author(habit_personas):
+    con, _ = habit_personas
+    s = persona(con, "one").summary
+    assert s["p_single_author_habits"] > 0.01
+    assert not s["single_author_rejected"] and s["authors"] == 1

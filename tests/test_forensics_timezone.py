@@ -100,3 +100,41 @@ def test_fit_offset_vectorised():
     rows = [np.bincount((rng.choice(24, 500, p=HUMAN / HUMAN.sum()) - o) % 24, minlength=24) for o in (0, 4, -6)]
     got = fit_offset(np.array(rows))["offset"]
     assert all(abs(g - o) <= 1 for g, o in zip(got, (0, 4, -6), strict=True))
+
+
+@pytest.mark.parametrize("offset", [-5, 3, 8])
+def test_round_the_clock_shift_farm_offset_from_calendar_and_handovers(tmp_path, offset):
+    from forensics_synth import shift_farm_times
+    rng = np.random.default_rng(20 + offset)
+    acc, t = shift_farm_times(rng, offset)
+    s = timezone(_con(tmp_path, posts_table(acc, t))).summary
+    assert s["verdict"] == FLAT  # no night trough: the daily curve alone cannot place it
+    assert s["source"] == "calendar + shift hand-overs"
+    assert abs(((s["offset"] - offset + 12) % 24) - 12) <= 1
+    assert sorted((h + offset) % 24 for h in s["handovers_utc"]) == [7, 15, 23]
+    assert s["weekend"] == "Sat-Sun"
+    assert [c["date"] for c in s["closures"]] == [str((EPOCH + dt.timedelta(days=30)).date())]
+
+
+@pytest.mark.parametrize("offset", [-6, 2])
+def test_round_the_clock_account_offset_from_its_calendar(tmp_path, offset):
+    # one account written around the clock, quieter at weekends, closed on two local dates
+    rng = np.random.default_rng(40 + offset)
+    t = EPOCH.timestamp() + rng.uniform(0, 56 * 86400, 56 * 36)
+    local_day = ((t + offset * 3600 - EPOCH.timestamp()) // 86400).astype(int)
+    weekend = np.isin((local_day + EPOCH.weekday()) % 7, (5, 6))
+    t = t[~np.isin(local_day, (17, 38)) & ~(weekend & (rng.random(len(t)) < 0.4))]
+    s = timezone(_con(tmp_path, posts_table(np.zeros(len(t), int), t))).summary
+    assert s["source"] == "calendar" and s["rhythm"] == "round-the-clock with a human calendar"
+    assert abs(((s["offset"] - offset + 12) % 24) - 12) <= 1
+    assert len(s["closures"]) == 2
+
+
+def test_flat_schedule_without_calendar_gets_no_offset(tmp_path):
+    # a 24/7 scheduler: every 3 hours ± 1 minute, weekends and holidays alike
+    rng = np.random.default_rng(4)
+    t = np.concatenate([EPOCH.timestamp() + p + np.arange(0, 56 * 86400, 3 * 3600) + rng.normal(0, 60, 448)
+                        for p in rng.uniform(0, 3 * 3600, 20)])
+    s = timezone(_con(tmp_path, posts_table(np.repeat(np.arange(20), 448), t))).summary
+    assert s["verdict"] == FLAT and s["offset"] is None and s["offset_ci"] is None
+    assert s["rhythm"].startswith("not human rhythm")

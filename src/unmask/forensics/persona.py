@@ -89,6 +89,126 @@ def style_matrix(con: duckdb.DuckDBPyConnection, v: str, *, limit: int = 5000,
     return keys, np.nan_to_num(x), names
 
 
+#: Writing habits read off each post (hashtags, links and mentions at the end stripped first): the
+#: case of the text, the final punctuation run, the symbol/emoji after it, a short opening phrase
+#: before a comma and a short closing phrase after an ellipsis or dash. Operators sharing one
+#: persona keep such tics (sign-offs, favourite emoji, "!!" vs "?!"), each a categorical variable.
+HABITS = ["case", "punct", "symbol", "opening", "closing"]
+
+
+def _habits_sql(src: str) -> str:
+    return f"""
+    WITH s AS (SELECT i, trim(regexp_replace(t, '(\\s+(#\\S+|https?://\\S+|@\\S+))+\\s*$', '')) AS b FROM {src}),
+         e AS (SELECT i, b, regexp_extract(b, '[^\\w\\s]+(\\s+[^\\w\\s]+)*$') AS tail FROM s)
+    SELECT i,
+      CASE WHEN NOT regexp_matches(b, '[[:lower:]]') THEN 'upper' WHEN NOT regexp_matches(b, '[[:upper:]]') THEN 'lower'
+           WHEN regexp_matches(b, '^\\W*[[:upper:]]') THEN 'capital' ELSE 'mixed' END AS "case",
+      regexp_extract(tail, '^[.!?…,;:]+') AS punct,
+      trim(regexp_replace(tail, '^[.!?…,;:]+', '')) AS symbol,
+      lower(regexp_extract(b, '^(\\w+(\\s\\w+){{0,3}}),\\s', 1)) AS opening,
+      lower(regexp_extract(b, '(\\.\\.\\.|…|-|—)\\s+(\\w+(\\s\\w+){{0,3}})[^\\w\\s]*(\\s+[^\\w\\s]+)*$', 2)) AS closing
+    FROM e ORDER BY i"""
+
+
+def habit_codes(con: duckdb.DuckDBPyConnection, src: str = "fx_style_k", min_count: int = 5) -> np.ndarray:
+    """[posts, len(HABITS)] integer codes of each post's habits (values seen under ``min_count``
+    times, or under 0.5 % of posts, share one 'other' code)."""
+    h = con.execute(_habits_sql(src)).fetchnumpy()
+    n = len(h["i"])
+    out = np.zeros((n, len(HABITS)), np.int64)
+    for j, name in enumerate(HABITS):
+        _vals, inv, cnt = np.unique(np.asarray(h[name], dtype=object).astype(str), return_inverse=True, return_counts=True)
+        rare = cnt < max(min_count, 0.005 * n)
+        code = np.where(rare, 0, np.cumsum(~rare))  # 0 = other
+        out[:, j] = code[inv]
+    return out
+
+
+def latent_classes(codes: np.ndarray, k: int, *, seed: int = 0, n_init: int = 2, iters: int = 200
+                   ) -> tuple[float, np.ndarray, int]:
+    """Latent class model (a mixture of independent categoricals) by EM: (log-likelihood,
+    posterior [n, k], number of free parameters). The best of ``n_init`` random starts."""
+    n, f = codes.shape
+    levels = codes.max(0) + 1
+    start = np.r_[0, np.cumsum(levels)[:-1]]
+    oh = np.zeros((n, int(levels.sum())))
+    oh[np.arange(n)[:, None], codes + start[None]] = 1.0
+    block = np.repeat(np.arange(f), levels)  # feature of each one-hot column
+    to_block = np.eye(f)[block]  # [columns, features]
+    rng = np.random.default_rng(seed)
+    best_ll, best_r = -np.inf, np.ones((n, 1))
+    # first start: k frequent, mutually unlike habit signatures as class seeds, each post to its
+    # nearest seed (Hamming); then random starts
+    sig, cnt = np.unique(codes, axis=0, return_counts=True)
+    chosen = [int(cnt.argmax())]
+    for _ in range(1, min(k, len(sig))):  # frequent and unlike the seeds so far (k-means++ in spirit)
+        d = (sig[:, None, :] != sig[chosen][None]).sum(2).min(1)
+        chosen.append(int((cnt * d).argmax()))
+    seeds = sig[chosen]
+    near = (codes[:, None, :] != seeds[None]).sum(2).argmin(1)
+    first = np.full((n, k), 0.1 / k)
+    first[np.arange(n), near] += 0.9
+    first /= first.sum(1, keepdims=True)
+    for init in range(n_init):
+        r = first if init == 0 else rng.dirichlet(np.ones(k), n)
+        ll = -np.inf
+        for _it in range(iters):
+            cnt = r.T @ oh + 0.01  # [k, columns]
+            tot = cnt @ to_block
+            logp = np.log(r.mean(0) + 1e-12)[None] + oh @ (np.log(cnt) - np.log(tot[:, block])).T
+            m = logp.max(1, keepdims=True)
+            new_ll = float((m[:, 0] + np.log(np.exp(logp - m).sum(1))).sum())
+            r = np.exp(logp - m)
+            r /= r.sum(1, keepdims=True)
+            if new_ll - ll < 1e-5 * abs(new_ll):
+                ll = new_ll
+                break
+            ll = new_ll
+        if ll > best_ll:
+            best_ll, best_r = ll, r
+    params = (k - 1) + k * int((levels - 1).sum())
+    return best_ll, best_r, params
+
+
+def _pairwise_g(codes: np.ndarray) -> float:
+    """Sum over column pairs of the G statistic of independence (2 Σ O ln(O/E))."""
+    n, f = codes.shape
+    lv = codes.max(0) + 1
+    g = 0.0
+    for i in range(f):
+        for j in range(i + 1, f):
+            o = np.bincount(codes[:, i] * lv[j] + codes[:, j], minlength=lv[i] * lv[j]).reshape(lv[i], lv[j])
+            e = np.outer(o.sum(1), o.sum(0)) / n
+            m = o > 0
+            g += 2 * float((o[m] * np.log(o[m] / e[m])).sum())
+    return g
+
+
+def _habit_authors(codes: np.ndarray, max_k: int, seed: int) -> dict[str, Any]:
+    """Number of habit classes by BIC, with their posterior confidence and labels."""
+    n = len(codes)
+    keep = [j for j in range(codes.shape[1]) if codes[:, j].max() > 0]
+    out: dict[str, Any] = {"k": 1, "bic": {}, "confidence": 1.0, "labels": np.zeros(n, int)}
+    if not keep or n < 30:
+        return out
+    c = codes[:, keep]
+    best = None
+    for k in range(1, max_k + 1):
+        ll, r, par = latent_classes(c, k, seed=seed, n_init=1, iters=100)
+        bic = -2 * ll + par * np.log(n)
+        out["bic"][k] = float(bic)
+        if best is None or bic < best[0]:
+            best = (bic, k, r)
+        elif k > best[1] + 1:
+            break  # BIC has risen for two k in a row
+    _, k, r = best
+    lab = r.argmax(1)
+    # classes that hold no post after assignment do not count as authors
+    used, lab = np.unique(lab, return_inverse=True)
+    out.update(k=len(used), confidence=float(r.max(1).mean()), labels=lab)
+    return out
+
+
 def _reduce(x: np.ndarray, dims: int = 10) -> np.ndarray:
     sd = x.std(0)
     z = (x[:, sd > 0] - x[:, sd > 0].mean(0)) / sd[sd > 0]
@@ -134,6 +254,13 @@ def persona(
     clustered (k by silhouette) and k is the number of likely authors. Hour of day is left out of
     the style (runs are contiguous in time) and topic drift can mimic a change of hand: read the
     evidence, not just the count. ``handover_hours`` are UTC hours (e.g. from :func:`shifts`).
+
+    A second test reads categorical habits (:data:`HABITS`) and the hour: one author's habits are
+    independent of each other and of the hour (null: each column shuffled on its own), several
+    authors' are not. ``p_single_author`` is the Bonferroni-combined p of both tests. A latent class
+    model of the habits and the hour (k by BIC) gives ``authors_habits``; it is the answer when it
+    confidently (mean posterior >= 0.9) separates more hands than the style clustering. Hands that
+    differ in one habit only and write at the same hours cannot be told apart by any such model.
     """
     v = scope(con, [account])
     keys, x, _ = style_matrix(con, v, with_context=False)
@@ -149,15 +276,28 @@ def persona(
     null = np.array([_between(z[rng.permutation(n)], chunk) for _ in range(reps)])
     p = float((1 + (null >= obs).sum()) / (reps + 1))
     ratio = obs / float(null.mean())
-    multi = p < 0.01 and ratio > 1.05
+    # habits (case, final punctuation, emoji, openings, sign-offs) and the hour: one author's tics
+    # do not depend on each other or on the hour; several authors' do (each keeps their own set)
+    hrs = np.array(keys.column("h").to_pylist(), int)
+    codes = np.column_stack([habit_codes(con), hrs])
+    g_obs = _pairwise_g(codes)
+    g_null = np.array([_pairwise_g(np.column_stack([c[rng.permutation(n)] for c in codes.T])) for _ in range(reps)])
+    p_h = float((1 + (g_null >= g_obs).sum()) / (reps + 1))
+    p_runs = p
+    p = min(1.0, 2 * min(p_runs, p_h))  # Bonferroni over the two tests
+    multi = (p_runs * 2 < 0.02 and ratio > 1.05) or p_h * 2 < 0.02
     nc = n // chunk
     cm = z[: nc * chunk].reshape(nc, chunk, -1).mean(1)
     summary.update({"between_run_spread": obs, "null_mean": float(null.mean()), "spread_ratio": ratio,
-                    "p_single_author": p, "single_author_rejected": bool(multi)})
+                    "p_single_author": p, "p_single_author_runs": p_runs, "p_single_author_habits": p_h,
+                    "habit_dependence_g": g_obs, "habit_dependence_null_mean": float(g_null.mean()),
+                    "single_author_rejected": bool(multi)})
     labels = np.zeros(n, int)
     if multi:
-        # two views of the hands: runs of posts (robust to noisy short posts) and single posts
-        # (sharp when each operator has strong habits); keep the better separated one
+        # three views of the hands: runs of posts (robust to noisy short posts), single posts
+        # (sharp when each operator has strong habits) and habit classes (a latent class model of
+        # the categorical habits and the hour, k by BIC); the style views keep the better separated,
+        # and the habit view wins when it confidently separates more hands
         red_c = _reduce(cm, dims=min(10, nc - 1))
         kc, sc_c, lab_c, scores_c = _cluster(red_c, min(max_authors, nc - 1), seed)
         sample = rng.permutation(n)[:800]
@@ -167,13 +307,17 @@ def persona(
         else:
             k, best_s, view, scores = kc, sc_c, "runs", scores_c
             labels = np.r_[np.repeat(lab_c, chunk), np.full(n - nc * chunk, lab_c[-1])]
+        hab = _habit_authors(codes, max_authors, seed)
+        summary.update({"authors_style": int(k), "authors_habits": int(hab["k"]),
+                        "habit_confidence": hab["confidence"], "habit_bic_by_k": hab["bic"]})
+        if hab["k"] > k and hab["confidence"] >= 0.9:
+            k, labels, view = hab["k"], hab["labels"], "habits"
         summary.update({"silhouette_by_k": scores, "silhouette": best_s, "authors": int(k), "clustered": view,
                         "silhouette_runs": sc_c, "silhouette_posts": sc_p,
                         "verdict": f"{k} likely authors (single author rejected, p={p:.3g})"})
     else:
         summary.update({"authors": 1, "verdict": f"consistent with a single author (p={p:.3g})"})
     t = keys.append_column("author", pa.array(labels.astype("int64")))
-    hrs = np.array(keys.column("h").to_pylist(), int)
     ch = np.flatnonzero(labels[1:] != labels[:-1]) + 1
     ch_hist = np.bincount(hrs[ch], minlength=24) if len(ch) else np.zeros(24, int)
     post_hist = np.bincount(hrs, minlength=24)

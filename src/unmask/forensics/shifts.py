@@ -123,7 +123,7 @@ def shifts(
     share = prof / np.maximum(prof.sum(0, keepdims=True), 1e-9)  # shift share of each UTC hour
     dom = share.argmax(0)
     total = prof.sum(0)
-    active = total >= 0.1 * total.max()
+    active = total >= 0.1 * np.sort(total)[-8:].mean()  # robust to hand-over spikes
     handovers = []
     if best_k > 1:
         for h in range(24):

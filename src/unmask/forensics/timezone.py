@@ -177,7 +177,12 @@ def _operator_clock(con: duckdb.DuckDBPyConnection, accounts: Sequence[str] | No
         return out
     sh = shifts(con, accounts, seed=seed, max_accounts=3000).summary
     hands = [int(h["hour_utc"]) for h in sh.get("handovers", [])]
-    has_shifts = sh.get("shifts", 0) >= 2 and len(hands) >= 2
+    # shifts: 2-4 sub-groups, each owning one contiguous block of hours (one hand-over per shift)
+    # and posting mostly inside it; schedulers with comb-like hours fail this
+    table = sh.get("shift_table", [])
+    has_shifts = (2 <= sh.get("shifts", 0) <= 4 and len(hands) == sh["shifts"]
+                  and min(r["hours"] for r in table) >= 3
+                  and float(np.mean([r["share_in_own_hours"] for r in table])) >= 0.7)
     out["handovers_utc"] = hands
     has_cal = cal["offset"] is not None and cal_lr >= min_lr
     dev = np.asarray(cal["deviance"], float)
