@@ -56,7 +56,7 @@ def _iso(t: dt.datetime) -> str:
 
 
 def build_result(out: str | Path, *, n_accounts: int = 240, n_clusters: int = 5, hostile: bool = True,
-                 seed: int = 0, posts_per_account: int = 30) -> Path:
+                 seed: int = 0, posts_per_account: int = 30, cluster_share: float = 0.3) -> Path:
     """Write a result directory to ``out`` and return its path."""
     out = Path(out)
     (out / "evidence" / "accounts").mkdir(parents=True, exist_ok=True)
@@ -68,7 +68,8 @@ def build_result(out: str | Path, *, n_accounts: int = 240, n_clusters: int = 5,
         return h[i % len(h)]
 
     # --- clusters: sizes shrink geometrically; verdicts cycle so every kind appears ---------------
-    sizes = [max(4, int(n_accounts * 0.12 / (1.6 ** c))) for c in range(n_clusters)]
+    base = n_accounts * cluster_share / sum(1.6 ** -c for c in range(n_clusters))
+    sizes = [max(4, int(base / (1.6 ** c))) for c in range(n_clusters)]
     while sum(sizes) > n_accounts * 0.6:
         sizes = [max(4, s // 2) for s in sizes]
     cl_verdicts = ["coordinated_inauthentic", "coordinated_organic", "automated_coordinated",

@@ -51,7 +51,7 @@ def _script(text: str, what: str) -> str:
 
 def render_report(result_dir: str | Path, out_html: str | Path, *, max_nodes: int = 300,
                   max_edges: int = 1500, max_clusters: int = 50, max_campaigns: int = 12,
-                  max_dossiers: int = 5000, title: str | None = None) -> Path:
+                  max_dossiers: int = 2000, title: str | None = None) -> Path:
     """Write the report of ``result_dir`` to ``out_html`` and return its path.
 
     ``max_nodes``/``max_edges``: what each cluster's network view draws (the members with the

@@ -64,7 +64,11 @@ def json_for_html(data: Any) -> str:
     ``<``, ``>`` and ``&`` only ever occur inside JSON strings, so their ``\\uXXXX`` escapes keep it
     valid JSON while no ``</script>``, ``<!--`` or entity can appear; U+2028/9 are escaped too.
     """
-    s = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        s = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (ValueError, TypeError):  # a stray NaN/inf or odd type deep inside: clean it all (slower)
+        s = json.dumps(clean(data, max_list=10**9, max_str=10**9), ensure_ascii=False, separators=(",", ":"),
+                       allow_nan=False)
     s = _SURROGATE.sub("\ufffd", s)
     return (s.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
@@ -142,51 +146,72 @@ def build_data(result: Path, *, max_nodes: int, max_edges: int, max_clusters: in
     }
 
 
+def _cut(s: Any, n: int) -> Any:
+    if s is None:
+        return None
+    s = s if isinstance(s, str) else str(s)
+    return s if len(s) <= n else s[:n] + "…"
+
+
+def _codes(values: list[Any], names: list[str], code: dict[str, int]) -> list[int]:
+    out = []
+    for v in values:
+        v = "" if v is None else str(v)
+        if v not in code:
+            code[v] = len(names)
+            names.append(_cut(v, 80))
+        out.append(code[v])
+    return out
+
+
 def _accounts(result: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """The accounts table, columnar, highest score first; repeated strings as codes into small lists.
+
+    Parquet strings are valid UTF-8, so only lengths are capped here; the final serialisation
+    (:func:`json_for_html`) replaces any stray surrogate.
+    """
     t = _read(result / "accounts.parquet") or {}
     n = len(t.get("account_id", []))
 
     def col(name: str, default: Any = None) -> list[Any]:
         return t.get(name) or [default] * n
 
-    order = sorted(range(n), key=lambda i: (-(col("score", 0.0)[i] or 0.0), str(col("account_id", "")[i])))
+    ids = [str(x) for x in col("account_id", "")]
+    score = np.asarray([x if isinstance(x, int | float) and math.isfinite(x) else 0.0 for x in col("score", 0.0)])
+    order = np.lexsort((np.asarray(ids, dtype=object), -score)).tolist() if n else []
+
+    def pick(name: str, default: Any = None) -> list[Any]:
+        c = col(name, default)
+        return [c[i] for i in order]
+
     verdicts: list[str] = []
-    vcode: dict[str, int] = {}
+    platforms: list[str] = []
+    signals: list[str] = []
+    sig_code: dict[str, int] = {}
+    cols: dict[str, list[Any]] = {
+        "id": [_cut(ids[i], 300) for i in order],
+        "handle": [_cut(x, 200) for x in pick("handle")],
+        "name": [_cut(x, 200) for x in pick("display_name")],
+        "platform": _codes(pick("platform"), platforms, {}),
+        "score": [round(float(score[i]), 4) for i in order],
+        "flagged": [1 if x else 0 for x in pick("flagged", False)],
+        "verdict": _codes([x or "no_finding" for x in pick("verdict")], verdicts, {}),
+        "cluster": pick("cluster_id"),
+        "reasons": [[_cut(r, 300) for r in (x or [])[:3]] for x in pick("reasons", [])],
+        "n_reasons": [len(x or []) for x in pick("reasons", [])],
+        "n_posts": pick("n_posts"),
+        "n_partners": pick("n_partners"),
+        "best_q": [float(f"{q:.3g}") if isinstance(q, float) and math.isfinite(q) else None
+                   for q in pick("best_q")],
+        "signals": [_codes((x or [])[:10], signals, sig_code) for x in pick("signals", [])],
+        "location": [_cut(x, 200) for x in pick("location")],
+    }
+    acc_index = {x: k for k, x in enumerate(cols["id"])}
+    return {"n": n, "verdicts": verdicts, "platforms": platforms, "signals": signals, "cols": cols}, acc_index
 
-    def code(v: Any) -> int:
-        v = "no_finding" if v is None else str(v)
-        if v not in vcode:
-            vcode[v] = len(verdicts)
-            verdicts.append(clean(v, max_str=80))
-        return vcode[v]
 
-    cols: dict[str, list[Any]] = defaultdict(list)
-    ids, handles, names, score, flagged = (col("account_id", ""), col("handle"), col("display_name"),
-                                           col("score", 0.0), col("flagged", False))
-    verdict, cluster, reasons, nposts, npart, bestq = (col("verdict"), col("cluster_id"), col("reasons", []),
-                                                       col("n_posts"), col("n_partners"), col("best_q"))
-    signals, location, platform, created, offset = (col("signals", []), col("location"), col("platform"),
-                                                    col("created_at"), col("operator_offset"))
-    for i in order:
-        cols["id"].append(clean(str(ids[i]), max_str=300))
-        cols["handle"].append(clean(handles[i], max_str=200))
-        cols["name"].append(clean(names[i], max_str=200))
-        cols["platform"].append(clean(platform[i], max_str=50))
-        cols["score"].append(_r(score[i]))
-        cols["flagged"].append(1 if flagged[i] else 0)
-        cols["verdict"].append(code(verdict[i]))
-        cols["cluster"].append(cluster[i])
-        cols["reasons"].append(clean(list(reasons[i] or [])[:8], max_str=400))
-        cols["n_posts"].append(nposts[i])
-        cols["n_partners"].append(npart[i])
-        q = bestq[i]
-        cols["best_q"].append(float(f"{q:.3g}") if isinstance(q, float) and math.isfinite(q) else None)
-        cols["signals"].append(clean(list(signals[i] or [])[:10], max_str=60))
-        cols["location"].append(clean(location[i], max_str=200))
-        cols["created"].append(clean(created[i])[:10] if created[i] is not None else None)
-        cols["offset"].append(_r(offset[i], 2))
-    acc_index = {cols["id"][k]: k for k in range(n)}
-    return {"n": n, "verdicts": verdicts, "cols": dict(cols)}, acc_index
+def _nan_none(_: str) -> None:
+    return None
 
 
 def _account_dossiers(result: Path, accounts: dict[str, Any], dossier_path: dict[tuple[str, str], str],
@@ -194,34 +219,56 @@ def _account_dossiers(result: Path, accounts: dict[str, Any], dossier_path: dict
     """Embed the dossiers of the highest-scored accounts; the rest keep the path of their file."""
     dossiers: list[Any] = []
     dossier_of: list[Any] = []
+    root = result.resolve()
     for aid in accounts["cols"]["id"]:
         rel = dossier_path.get(("account", aid))
         if rel is None:
             dossier_of.append(None)
             continue
-        if len(dossiers) >= max_dossiers:
-            dossier_of.append(clean(rel, max_str=300))
-            continue
-        p = _inside(result, rel)
-        d = _json_file(p) if p else None
+        d = None
+        if len(dossiers) < max_dossiers:
+            p = _inside(root, rel)
+            if p is not None:
+                try:
+                    d = json.loads(p.read_text(encoding="utf-8", errors="replace"), parse_constant=_nan_none)
+                except (OSError, ValueError):
+                    d = None
         if not isinstance(d, dict):
-            dossier_of.append(clean(rel, max_str=300))
+            dossier_of.append(_cut(rel, 300))
             continue
-        d["partners"] = [_trim_partner(x) for x in (d.get("partners") or [])[:15] if isinstance(x, dict)]
-        d["sample_posts"] = (d.get("sample_posts") or [])[:10]
         dossier_of.append(len(dossiers))
-        dossiers.append(clean(d, max_list=50))
+        dossiers.append(_trim_dossier(d))
     return dossiers, dossier_of
 
 
-def _trim_partner(p: dict[str, Any]) -> dict[str, Any]:
-    sigs = []
-    for s in (p.get("signals") or [])[:8]:
-        if isinstance(s, dict):
-            s = dict(s)
-            s["evidence"] = (s.get("evidence") or [])[:5]
-        sigs.append(s)
-    return {**p, "signals": sigs}
+def _trim_dossier(d: dict[str, Any]) -> dict[str, Any]:
+    """The parts of an account dossier the report shows, with lists and long texts capped."""
+    def lst(x: Any, n: int) -> list[Any]:
+        return x[:n] if isinstance(x, list) else []
+
+    def short(o: Any, n: int = 300) -> Any:
+        if isinstance(o, str):
+            return _cut(o, n)
+        if isinstance(o, dict):
+            return {str(k)[:80]: short(v, n) for k, v in list(o.items())[:40]}
+        if isinstance(o, list):
+            return [short(v, n) for v in o[:20]]
+        return o
+
+    partners = []
+    for p in lst(d.get("partners"), 10):
+        if not isinstance(p, dict):
+            continue
+        sigs = []
+        for s in lst(p.get("signals"), 6):
+            if isinstance(s, dict):
+                s = {**{k: short(v) for k, v in s.items() if k != "evidence"}, "evidence": short(lst(s.get("evidence"), 3))}
+            sigs.append(short(s))
+        partners.append({**{k: short(v) for k, v in p.items() if k != "signals"}, "signals": sigs})
+    posts = [short(x, 1000) for x in lst(d.get("sample_posts"), 5)]
+    keep = {k: short(v, 1000 if k == "profile" else 300) for k, v in d.items()
+            if k not in ("partners", "sample_posts")}
+    return {**keep, "partners": partners, "sample_posts": posts}
 
 
 def _clusters(result: Path, accounts: dict[str, Any], acc_index: dict[str, int],

@@ -429,10 +429,10 @@
     }
     return HAY[i];
   }
-  function reasonsCell(list, max) {
-    list = list || [];
+  function reasonsCell(i) {
+    var list = C.reasons[i] || [], n = C.n_reasons ? C.n_reasons[i] : list.length;
     if (!list.length) return t("–", "muted");
-    return h("span", null, t(list[0]), list.length > 1 ? h("span", { "class": "more" }, " +" + (list.length - 1) + " more") : "");
+    return h("span", null, t(list[0]), n > 1 ? h("span", { "class": "more" }, " +" + (n - 1) + " more") : "");
   }
   function buildAccounts() {
     var body = clear(document.getElementById("accounts-body"));
@@ -459,7 +459,7 @@
         { key: "n_posts", label: "posts", num: true, sortv: function (i) { return C.n_posts[i]; }, cell: function (i) { return fint(C.n_posts[i]); } },
         { key: "n_partners", label: "partners", num: true, sortv: function (i) { return C.n_partners[i]; }, cell: function (i) { return fint(C.n_partners[i]); } },
         { key: "best_q", label: "best q", num: true, sortv: function (i) { return C.best_q[i] === null ? null : -C.best_q[i]; }, cell: function (i) { return fq(C.best_q[i]); } },
-        { key: "reasons", label: "reasons (strongest first)", nosort: true, sortv: null, cell: function (i) { return reasonsCell(C.reasons[i]); } }
+        { key: "reasons", label: "reasons (strongest first)", nosort: true, sortv: null, cell: function (i) { return reasonsCell(i); } }
       ]
     });
     var timer = null;
@@ -761,13 +761,13 @@
     body.appendChild(h("h3", null, "Why"));
     body.appendChild(reasons.length ? h("ul", { "class": "reasons" }, reasons.map(function (x) { return h("li", null, t(x)); })) : h("p", { "class": "muted" }, "No reasons recorded: nothing unusual was found for this account."));
     var prof = (d && d.profile) || {};
-    var facts = { "account id": C.id[row], platform: C.platform[row], handle: C.handle[row] ? "@" + C.handle[row] : null, "display name": C.name[row], location: C.location[row], created: C.created[row] };
+    var facts = { "account id": C.id[row], platform: (A.platforms || [])[C.platform[row]], handle: C.handle[row] ? "@" + C.handle[row] : null, "display name": C.name[row], location: C.location[row] };
     var shown = { display_name: C.name[row], location: C.location[row] };
     Object.keys(prof).forEach(function (k) {
       if (shown[k] !== undefined && shown[k] === prof[k]) return;
       facts[k.replace(/_/g, " ")] = prof[k];
     });
-    var feats = d && d.features && typeof d.features === "object" ? d.features : { posts: C.n_posts[row], partners: C.n_partners[row], "best q": C.best_q[row], signals: C.signals[row] };
+    var feats = d && d.features && typeof d.features === "object" ? d.features : { posts: C.n_posts[row], partners: C.n_partners[row], "best q": C.best_q[row], signals: (C.signals[row] || []).map(function (k) { return (A.signals || [])[k]; }) };
     body.appendChild(h("div", { "class": "grid2" }, h("div", { "class": "panel" }, h("h4", null, "Account and profile (as the account states it)"), kvTable(facts, 2)),
       h("div", { "class": "panel" }, h("h4", null, "Features behind the score"), kvTable(feats, 2))));
     if (!d) {
@@ -841,7 +841,9 @@
   });
   window.addEventListener("hashchange", routeHash);
   routeHash();
+  STATE.labelText = function (row) { return vis(label(row)); };
   STATE.buildMs = performance.now() - t0;
+  STATE.readyMs = performance.now();
   STATE.ready = true;
   document.body.setAttribute("data-ready", "1");
 })();
