@@ -249,16 +249,16 @@ class IngestContext:
         first = True
         with open_binary(self.path) as f:
             while True:
-                raw = f.read(size)
+                raw = f.read(max(size, 4) if first else size)  # a BOM is never cut at the start
                 final = not raw
                 if dec is not None:
                     text = dec.decode(raw, final=final)
-                    if first:
+                    if first and text:
                         text = text.lstrip("\ufeff")
+                        first = False
                     chunk = text.encode("utf-8")  # one transcode per chunk, in C
                 else:
                     chunk = raw[3:] if first and raw.startswith(codecs.BOM_UTF8) else raw
-                if chunk or raw:
                     first = False
                 data = rest + chunk if rest else chunk
                 if final:
