@@ -34,15 +34,25 @@ def _llr(c: np.ndarray, e: np.ndarray, n: int) -> np.ndarray:
     return np.where(c > e, a + b, 0.0)
 
 
-def _scan_all(g: np.ndarray, bg: np.ndarray) -> tuple[float, list[tuple[float, float, float, int, float]]]:
-    """Max LLR and every (llr, start, width, count, expected) over windows starting at a group date."""
+def _scan_all(g: np.ndarray, bg: np.ndarray, drawn_from_bg: bool = False
+              ) -> tuple[float, list[tuple[float, float, float, int, float]]]:
+    """Max LLR and every (llr, start, width, count, expected) over windows starting at a group date.
+
+    ``drawn_from_bg``: ``g`` is a null draw out of ``bg`` (without replacement); its own points are
+    taken out of the background counts, as the real group's are never in its background.
+    """
     n, m = len(g), len(bg)
     out = []
     best = 0.0
     for w in WIDTHS_DAYS:
         ws = w * 86400.0
         c = np.searchsorted(g, g + ws, "left") - np.arange(n)
-        f = (np.searchsorted(bg, g + ws, "left") - np.searchsorted(bg, g, "left") + 0.5) / (m + 1)
+        in_bg = np.searchsorted(bg, g + ws, "left") - np.searchsorted(bg, g, "left")
+        if drawn_from_bg:
+            in_bg, m_eff = in_bg - c, m - n
+        else:
+            m_eff = m
+        f = (in_bg + 0.5) / (m_eff + 1)
         e = n * f
         r = _llr(c, e, n)
         best = max(best, float(r.max()) if n else 0.0)
@@ -55,7 +65,10 @@ def scan(group: np.ndarray, background: np.ndarray, *, reps: int = 999, seed: in
     g, bg = np.sort(np.asarray(group, float)), np.sort(np.asarray(background, float))
     obs, cands = _scan_all(g, bg)
     rng = np.random.default_rng(seed)
-    null = np.array([_scan_all(np.sort(rng.choice(bg, len(g))), bg)[0] for _ in range(reps)])
+    # null: groups of the same size drawn out of the background without replacement (with
+    # replacement when the background is smaller than the group)
+    small = len(bg) <= len(g)
+    null = np.array([_scan_all(np.sort(rng.choice(bg, len(g), replace=small)), bg, not small)[0] for _ in range(reps)])
     p = (1 + (null >= obs).sum()) / (reps + 1)
     thr = float(np.quantile(null, 0.95))
     windows: list[dict[str, Any]] = []
