@@ -185,10 +185,10 @@ def main() -> None:
             rows.append(("all, --pseudonymize", c.wall, c.cpu, sum(rep.sizes().values())))
         if args.networkx:
             rows += _networkx(res, tmp)
-        print(f"| {'format':<44} | {'wall s':>7} | {'CPU s':>7} | {'size MB':>9} |")
-        print(f"|{'-' * 46}|{'-' * 9}|{'-' * 9}|{'-' * 11}|")
+        print(f"| {'format':<48} | {'wall s':>7} | {'CPU s':>7} | {'size MB':>9} |")
+        print(f"|{'-' * 50}|{'-' * 9}|{'-' * 9}|{'-' * 11}|")
         for name, wall, cpu, size in rows:
-            print(f"| {name:<44} | {wall:7.1f} | {cpu:7.1f} | {size / 1e6:9.1f} |")
+            print(f"| {name:<48} | {wall:7.1f} | {cpu:7.1f} | {size / 1e6:9.1f} |")
         print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -262,14 +262,15 @@ def test_same_salt_same_pseudonyms_random_salt_private(result: Path, pseudo: Pat
 
 
 def test_pseudonymizer_text_rules() -> None:
-    pz = Pseudonymizer("s", ["12345678", "did:plc:abc"], ["Alice", "bob", "x<y"])
+    pz = Pseudonymizer("s", ["12345678", "did:plc:abc"], ["Alice", "bob", "x<y", "carol.bsky.social", "twitter"])
     a, b = pz.hash("handle", "alice", "h_"), pz.hash("handle", "bob", "h_")
     assert pz.text("@ALICE and @bob said bob") == f"@{a} and @{b} said bob"  # bare short words are kept
     assert pz.text("Alice, see https://x.com/alice/status/1") == f"{a}, see https://x.com/{a}/status/1"
     assert pz.text("user 12345678 and did:plc:abc") == (f"user {pz.hash('id', '12345678', 'u_')} and "
                                                        f"{pz.hash('id', 'did:plc:abc', 'u_')}")
     assert pz.text("hi @x<y!") == f"hi @{pz.hash('handle', 'x<y', 'h_')}!"
-    assert pz.text("alice.bsky.social") == f"{a}.bsky.social"
+    assert pz.text("hi @carol.bsky.social.") == f"hi @{pz.hash('handle', 'carol.bsky.social', 'h_')}."
+    assert pz.value("twitter", "platform") == "twitter" and pz.value("twitter", "handle") != "twitter"
 
 
 # -- CLI and robustness ---------------------------------------------------------------------------

@@ -34,6 +34,8 @@ _TOKEN = re.compile(r"(@?)(\w[\w.\-]*\w|\w)")
 _PLAIN = re.compile(r"[\w.\-]+")
 #: Bare (not @-prefixed) tokens shorter than this are left alone ("the", "news" as words).
 MIN_BARE = 5
+#: Fields of fixed vocabularies, never identifiers (an account named "twitter" keeps the platform column intact).
+KEEP_FIELDS = frozenset({"platform", "verdict", "signal", "signals", "kind", "weekend", "lang", "analysis", "bin_s"})
 
 
 def _is_post_field(name: str | None) -> bool:
@@ -65,11 +67,6 @@ class Pseudonymizer:
         r = self._lookup(tok)
         if r is not None and (at or len(tok) >= MIN_BARE):
             return at + r
-        if "." in tok and r is None:  # a handle or id inside a dotted token (a.b.example, id.json)
-            parts = tok.split(".")
-            new = [self._lookup(p) if len(p) >= MIN_BARE and self._lookup(p) else p for p in parts]
-            if new != parts:
-                return at + ".".join(new)
         return m.group(0)
 
     def _special_sub(self, m: re.Match[str]) -> str:
@@ -86,6 +83,8 @@ class Pseudonymizer:
 
     def value(self, s: str, field: str | None = None) -> str:
         """A string found in column or key ``field``."""
+        if field in KEEP_FIELDS:
+            return s
         if field == "display_name":
             return self.hash("name", s, "n_")
         if _is_post_field(field):
