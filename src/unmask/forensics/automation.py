@@ -42,6 +42,10 @@ gaps AS (
                / count(*) OVER (PARTITION BY account_id) AS pb
         FROM p WHERE gap IS NOT NULL)
   GROUP BY 1),
+own AS (
+  SELECT account_id, count(*) AS own_gaps, stddev_pop(g) / nullif(avg(g), 0) AS own_gap_cv
+  FROM (SELECT account_id, t - lag(t) OVER (PARTITION BY account_id ORDER BY t, post_id) AS g
+        FROM p WHERE kind = 'post') WHERE g IS NOT NULL GROUP BY 1),
 hours AS (
   SELECT account_id, count(*) AS hours_covered, -sum(ph * ln(ph)) / ln(24) AS hour_entropy
   FROM (SELECT account_id, h, count(*) * 1.0 / sum(count(*)) OVER (PARTITION BY account_id) AS ph
@@ -57,6 +61,7 @@ react AS (
 SELECT p.account_id, count(*) AS posts,
        count(*) / greatest((max(t) - min(t)) / 86400.0, 1.0) AS posts_per_day,
        stddev_pop(gap) / nullif(avg(gap), 0) AS gap_cv, median(gap) AS median_gap_s,
+       coalesce(any_value(o.own_gaps), 0) AS own_post_gaps, any_value(o.own_gap_cv) AS own_post_gap_cv,
        any_value(g.gap_entropy) AS gap_entropy, any_value(g.modal_gap_min) AS modal_gap_min,
        any_value(g.n_modal) * 1.0 / nullif(any_value(g.n_gaps), 0) AS modal_gap_share,
        any_value(hh.hours_covered) AS hours_covered, any_value(hh.hour_entropy) AS hour_entropy,
@@ -71,6 +76,7 @@ SELECT p.account_id, count(*) AS posts,
        any_value(r.share_reactions_10s) AS share_reactions_10s
 FROM p LEFT JOIN gaps g USING (account_id) LEFT JOIN hours hh USING (account_id)
        LEFT JOIN clients c USING (account_id) LEFT JOIN react r USING (account_id)
+       LEFT JOIN own o USING (account_id)
 GROUP BY p.account_id ORDER BY posts DESC
 """
 
@@ -92,9 +98,13 @@ def automation(
     coord = set(map(str, coordinated or ()))
     d = {k: np.array(t.column(k).to_pylist(), dtype=float) for k in
          ("posts", "gap_cv", "modal_gap_share", "hour_entropy", "share_reactions_10s", "reactions",
-          "top_client_share", "repost_share", "own_or_link_share", "posts_per_day", "share_second_zero")}
-    d = {k: np.nan_to_num(x, nan=0.0 if k != "gap_cv" else 9.0) for k, x in d.items()}
-    regular = (d["gap_cv"] < 0.35) | (d["modal_gap_share"] >= 0.5)
+          "top_client_share", "repost_share", "own_or_link_share", "posts_per_day", "share_second_zero",
+         "own_post_gaps", "own_post_gap_cv")}
+    d = {k: np.nan_to_num(x, nan=9.0 if k.endswith("gap_cv") else 0.0) for k, x in d.items()}
+    # regular gaps over all posts, or over the account's own posts alone (a scheduler whose
+    # timeline is interleaved with reposts of others at random times)
+    regular = ((d["gap_cv"] < 0.35) | (d["modal_gap_share"] >= 0.5)
+               | ((d["own_post_gap_cv"] < 0.35) & (d["own_post_gaps"] >= 20)))
     flat = (d["hour_entropy"] >= 0.97) & (d["posts"] >= 200) & (d["posts_per_day"] >= 24)
     fast = (d["share_reactions_10s"] >= 0.5) & (d["reactions"] >= 10)
     automated = regular | flat | fast
