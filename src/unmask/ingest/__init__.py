@@ -235,9 +235,10 @@ def _ingest_files(
             if isinstance(e, duckdb.OutOfMemoryException):
                 fr.error = (
                     f"{path}: out of memory under the ingest memory limit "
-                    f"({os.environ.get('UNMASK_MEMORY_LIMIT', '1536MB')}); the JSON readers stage a whole "
-                    "file at once: set UNMASK_MEMORY_LIMIT higher (e.g. UNMASK_MEMORY_LIMIT=8GB) "
-                    "or split the file. Nothing from this file was written."
+                    f"({os.environ.get('UNMASK_MEMORY_LIMIT', '1536MB')}): set UNMASK_MEMORY_LIMIT "
+                    "higher (e.g. UNMASK_MEMORY_LIMIT=4GB; JSON files are read in chunks of a 32nd "
+                    "of it, and the engine needs about 128MB at the least). Nothing from this file "
+                    "was written."
                 )
         fr.seconds = round(time.perf_counter() - t0, 3)
         if progress:
