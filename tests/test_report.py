@@ -317,3 +317,78 @@ def test_a_result_with_only_accounts_still_opens(browser, result: Path, tmp_path
         w.assert_clean()
     finally:
         w.close()
+
+
+# ------------------------------------------------------------------------------- end to end
+def _inject_hostile(dataset: Path) -> None:
+    """Put the payloads into a simulated dataset: handles, names, descriptions, locations, ids, posts."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    acc_path = dataset / "accounts" / "accounts.parquet"
+    acc = pq.read_table(acc_path)
+    post_files = sorted((dataset / "posts").glob("*.parquet"))
+    n_posts: dict[str, int] = {}
+    for f in post_files:
+        for a in pq.read_table(f, columns=["account_id"]).column("account_id").to_pylist():
+            n_posts[a] = n_posts.get(a, 0) + 1
+    busiest = sorted(n_posts, key=lambda a: -n_posts[a])[:4]
+    new_id = {a: f"{HOSTILE[k]}#{k}" for k, a in enumerate(busiest)}
+
+    def swap(col: list) -> list:
+        return [new_id.get(x, x) for x in col]
+
+    cols = {name: acc.column(name).to_pylist() for name in acc.column_names}
+    n = acc.num_rows
+    cols["account_id"] = swap(cols["account_id"])
+    cols["handle"] = [HOSTILE[i % len(HOSTILE)] if i % 3 == 0 else h for i, h in enumerate(cols["handle"])]
+    cols["display_name"] = [HOSTILE[(i + 1) % len(HOSTILE)] if i % 4 == 0 else x for i, x in enumerate(cols["display_name"])]
+    cols["description"] = [HOSTILE[(i + 2) % len(HOSTILE)] for i in range(n)]
+    cols["location"] = [HOSTILE[(i + 3) % len(HOSTILE)] if i % 5 == 0 else x for i, x in enumerate(cols["location"])]
+    pq.write_table(pa.table(cols, schema=acc.schema), acc_path)
+    for f in post_files:
+        t = pq.read_table(f)
+        c = {name: t.column(name).to_pylist() for name in t.column_names}
+        for k in ("account_id", "reposted_account_id", "replied_account_id"):
+            c[k] = swap(c[k])
+        c["text"] = [HOSTILE[i % len(HOSTILE)] + " " + (x or "") if i % 5 == 0 else x for i, x in enumerate(c["text"])]
+        c["hashtags"] = [(x or []) + [HOSTILE[0]] if i % 4 == 0 and x else x for i, x in enumerate(c["hashtags"])]
+        pq.write_table(pa.table(c, schema=t.schema), f)
+
+
+@pytest.mark.slow
+def test_end_to_end_simulate_detect_report_in_chromium(browser, tmp_path_factory: pytest.TempPathFactory) -> None:
+    pytest.importorskip("unmask.detect")
+    from unmask.detect import detect
+    from unmask.simulate import simulate
+
+    world = tmp_path_factory.mktemp("e2e") / "world"
+    simulate(world, seed=0, scale=0.1, profile="small")
+    _inject_hostile(world / "dataset")
+    res = detect(world / "dataset", world / "result")
+    assert res.flagged > 0 and res.clusters > 0
+    out = render_report(world / "result", world / "report.html")
+    w = Watched(browser, out)
+    try:
+        pg = w.page
+        assert pg.locator("#accounts tbody tr").count() == 50
+        assert f"of {res.accounts}" in pg.locator("#accounts .pager span").inner_text()
+        assert pg.locator("#clusters details.card").count() == res.clusters
+        until(pg, "window.__unmask.nets.size > 0")
+        assert pg.evaluate("[...window.__unmask.nets.values()][0].getGraph().order") > 0
+        assert pg.locator("#campaigns .campaign").count() > 0
+        # hostile strings arrive as text, e.g. the hostile hashtag and handles
+        pg.locator("#accounts input[type=search]").fill("onerror")
+        until(pg, f"!document.querySelector('#accounts .pager span').textContent.includes('of {res.accounts}')")
+        assert "onerror" in pg.locator("#accounts tbody").inner_text()
+        pg.locator("#accounts tbody tr").first.locator("button.linklike").first.click()
+        assert pg.locator("dialog#dossier").is_visible()
+        w.shot("e2e-dossier")
+        pg.locator("#dossier-close").click()
+        pg.locator("#accounts input[type=search]").fill("")
+        pg.wait_for_timeout(300)
+        for s in ("summary", "campaigns", "clusters", "accounts"):
+            w.shot(f"e2e-section-{s}", f"#{s}")
+        w.assert_clean()
+    finally:
+        w.close()

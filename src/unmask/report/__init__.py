@@ -51,21 +51,24 @@ def _script(text: str, what: str) -> str:
 
 def render_report(result_dir: str | Path, out_html: str | Path, *, max_nodes: int = 300,
                   max_edges: int = 1500, max_clusters: int = 50, max_campaigns: int = 12,
-                  max_dossiers: int = 2000, title: str | None = None) -> Path:
+                  max_dossiers: int = 2000, max_dossier_bytes: int = 8_000_000,
+                  title: str | None = None) -> Path:
     """Write the report of ``result_dir`` to ``out_html`` and return its path.
 
     ``max_nodes``/``max_edges``: what each cluster's network view draws (the members with the
     strongest fused weight first, then the heaviest edges among them); ``max_clusters``: cluster
     cards (highest score first; every cluster stays in the cluster table); ``max_campaigns``:
     hashtags/domains charted; ``max_dossiers``: account dossiers embedded (highest score first; the
-    others show their table row and the path of their dossier file).
+    others show their table row and the path of their dossier file); ``max_dossier_bytes``: stop
+    embedding dossiers once their JSON reaches this size (the file stays near 25 MB at 100 k accounts).
     """
     result = Path(result_dir)
     if not (result / "accounts.parquet").exists():
         raise FileNotFoundError(f"{result} is not a result directory (no accounts.parquet); "
                                 "make one with `unmask detect DATASET -o RESULT`")
     data = build_data(result, max_nodes=max_nodes, max_edges=max_edges, max_clusters=max_clusters,
-                      max_campaigns=max_campaigns, max_dossiers=max_dossiers)
+                      max_campaigns=max_campaigns, max_dossiers=max_dossiers,
+                      max_dossier_bytes=max_dossier_bytes)
     data["meta"].update({"report_version": __version__, "title": title or "",
                          "vendor": {k: v for k, (_, v) in VENDOR.items()}})
     scripts = [_script(_asset(f"vendor/{f}"), f) for f, _ in VENDOR.values()]

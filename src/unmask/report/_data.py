@@ -100,12 +100,16 @@ def _json_file(path: Path) -> Any:
 
 
 def _inside(root: Path, rel: str) -> Path | None:
-    """``root / rel`` if it stays inside ``root`` (index paths are not trusted either)."""
+    """The dossier file ``rel`` names (relative to ``root`` or to ``root/evidence``) if it stays inside
+    ``root``: index paths are not trusted either."""
     try:
-        p = (root / rel).resolve()
-        return p if p.is_relative_to(root.resolve()) and p.is_file() else None
+        base = root.resolve()
+        for p in ((base / rel).resolve(), (base / "evidence" / rel).resolve()):
+            if p.is_relative_to(base) and p.is_file():
+                return p
     except (OSError, ValueError):
-        return None
+        pass
+    return None
 
 
 def _r(x: Any, nd: int = 4) -> Any:
@@ -113,7 +117,7 @@ def _r(x: Any, nd: int = 4) -> Any:
 
 
 def build_data(result: Path, *, max_nodes: int, max_edges: int, max_clusters: int, max_campaigns: int,
-               max_dossiers: int) -> dict[str, Any]:
+               max_dossiers: int, max_dossier_bytes: int = 8_000_000) -> dict[str, Any]:
     summary = _json_file(result / "summary.json") or {}
     config = None
     if (result / "config.toml").exists():
@@ -124,7 +128,7 @@ def build_data(result: Path, *, max_nodes: int, max_edges: int, max_clusters: in
     accounts, acc_index = _accounts(result)
     index = _read(result / "evidence" / "index.parquet") or {"kind": [], "id": [], "path": []}
     dossier_path = {(k, i): p for k, i, p in zip(index["kind"], index["id"], index["path"], strict=True)}
-    dossiers, dossier_of = _account_dossiers(result, accounts, dossier_path, max_dossiers)
+    dossiers, dossier_of = _account_dossiers(result, accounts, dossier_path, max_dossiers, max_dossier_bytes)
     accounts["cols"]["dossier"] = dossier_of
     clusters = _clusters(result, accounts, acc_index, dossier_path, max_nodes=max_nodes, max_edges=max_edges,
                          max_clusters=max_clusters)
@@ -215,8 +219,10 @@ def _nan_none(_: str) -> None:
 
 
 def _account_dossiers(result: Path, accounts: dict[str, Any], dossier_path: dict[tuple[str, str], str],
-                      max_dossiers: int) -> tuple[list[Any], list[Any]]:
-    """Embed the dossiers of the highest-scored accounts; the rest keep the path of their file."""
+                      max_dossiers: int, max_bytes: int) -> tuple[list[Any], list[Any]]:
+    """Embed the dossiers of the highest-scored accounts (at most ``max_dossiers``, ``max_bytes`` of
+    JSON); the rest keep the path of their file."""
+    used = 0
     dossiers: list[Any] = []
     dossier_of: list[Any] = []
     root = result.resolve()
@@ -226,7 +232,7 @@ def _account_dossiers(result: Path, accounts: dict[str, Any], dossier_path: dict
             dossier_of.append(None)
             continue
         d = None
-        if len(dossiers) < max_dossiers:
+        if len(dossiers) < max_dossiers and used < max_bytes:
             p = _inside(root, rel)
             if p is not None:
                 try:
@@ -236,8 +242,10 @@ def _account_dossiers(result: Path, accounts: dict[str, Any], dossier_path: dict
         if not isinstance(d, dict):
             dossier_of.append(_cut(rel, 300))
             continue
+        d = _trim_dossier(d)
+        used += len(json.dumps(d, default=str))
         dossier_of.append(len(dossiers))
-        dossiers.append(_trim_dossier(d))
+        dossiers.append(d)
     return dossiers, dossier_of
 
 
@@ -256,7 +264,7 @@ def _trim_dossier(d: dict[str, Any]) -> dict[str, Any]:
         return o
 
     partners = []
-    for p in lst(d.get("partners"), 10):
+    for p in lst(d.get("partners"), 8):
         if not isinstance(p, dict):
             continue
         sigs = []
@@ -301,9 +309,58 @@ def _clusters(result: Path, accounts: dict[str, Any], acc_index: dict[str, int],
             d = {k: d.get(k) for k in ("reasons", "members", "signals", "forensics", "plots", "sample_posts")}
             d["members"] = (d.get("members") or [])[:100]
             d["sample_posts"] = (d.get("sample_posts") or [])[:12]
+            d["plots"] = _plots(d.get("plots"))
         cards.append({"row": clean(rows[i], max_list=100, max_str=500), "dossier": clean(d, max_list=400),
                       "graph": graphs.get(cid)})
     return {"table": table, "cards": cards, "n": n}
+
+
+def _num(x: Any) -> float:
+    return float(x) if isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) else 0.0
+
+
+def _plots(p: Any) -> dict[str, Any]:
+    """The cluster dossier's plot data in one shape, whichever of the accepted layouts it came in.
+
+    ``hour_weekday``: 7 × 24 counts (Monday first, UTC), from a matrix or from rows
+    ``{weekday_utc, hour_utc, posts}``. ``creation``: ``{unit, bins: [[date, accounts, background]]}``
+    from rows ``{day|week, accounts|group_accounts, background_accounts?}``. ``shifts``:
+    ``{unit, series: [[24 values] per shift]}`` from rows ``{hour_utc, accounts|posts, shift?}``.
+    """
+    p = p if isinstance(p, dict) else {}
+    out: dict[str, Any] = {}
+    hw = p.get("hour_weekday")
+    if isinstance(hw, list) and len(hw) == 7 and all(isinstance(r, list) for r in hw):
+        out["hour_weekday"] = [[_num(v) for v in (r + [0] * 24)[:24]] for r in hw]
+    elif isinstance(hw, list) and hw and all(isinstance(r, dict) for r in hw):
+        m = [[0.0] * 24 for _ in range(7)]
+        for r in hw:
+            d, h = r.get("weekday_utc", r.get("weekday")), r.get("hour_utc", r.get("hour"))
+            if isinstance(d, int) and isinstance(h, int) and 0 <= d < 7 and 0 <= h < 24:
+                m[d][h] += _num(r.get("posts", r.get("n", r.get("count"))))
+        out["hour_weekday"] = m
+    cr = p.get("creation")
+    if isinstance(cr, list) and cr and all(isinstance(r, dict) for r in cr):
+        unit = "week" if any("week" in r for r in cr) else "day"
+        bins = []
+        for r in cr:
+            day = r.get("day", r.get("week", r.get("date")))
+            if day is None:
+                continue
+            bins.append([str(day)[:10], _num(r.get("accounts", r.get("group_accounts"))),
+                         r.get("background_accounts")])
+        out["creation"] = {"unit": unit, "bins": sorted(bins, key=lambda b: b[0])[-2000:]}
+    sh = p.get("shifts")
+    if isinstance(sh, list) and sh and all(isinstance(r, dict) for r in sh):
+        unit = "accounts" if any("accounts" in r for r in sh) else "posts"
+        series: dict[int, list[float]] = {}
+        for r in sh:
+            h = r.get("hour_utc")
+            k = r.get("shift") if isinstance(r.get("shift"), int) else 0
+            if isinstance(h, int) and 0 <= h < 24:
+                series.setdefault(k, [0.0] * 24)[h] += _num(r.get(unit))
+        out["shifts"] = {"unit": unit, "series": [series[k] for k in sorted(series)][:8]}
+    return out
 
 
 def _top_signal(shares: Any) -> str | None:

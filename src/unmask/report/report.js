@@ -76,9 +76,11 @@
   function fpct(x) { return isNum(x) ? (x * 100 < 1 && x > 0 ? (x * 100).toFixed(2) : (x * 100).toFixed(1)) + " %" : "–"; }
   function fq(q) { return isNum(q) ? (q === 0 ? "0" : q < 1e-3 ? q.toExponential(0) : q.toPrecision(2)) : "–"; }
   function ftime(s) {
-    if (typeof s !== "string") return isNum(s) ? ftime(new Date(s * 1000).toISOString()) : "–";
-    var m = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d))?/.exec(s);
-    return m ? (m[2] ? m[1] + " " + m[2] + " UTC" : m[1]) : s;
+    var v = tsec(s);
+    if (v === null) return typeof s === "string" ? s : "–";
+    if (typeof s === "string" && /^\d{4}-\d\d-\d\d$/.test(s)) return s;
+    var iso = new Date(v * 1000).toISOString();
+    return iso.slice(0, 10) + " " + iso.slice(11, 16) + " UTC";
   }
   function fday(s) { return typeof s === "string" ? s.slice(0, 10) : isNum(s) ? new Date(s * 1000).toISOString().slice(0, 10) : "–"; }
   function fdur(sec) {
@@ -94,7 +96,16 @@
     var s = o < 0 ? "\u2212" : "+", a = Math.abs(o), hh = Math.floor(a), mm = Math.round((a - hh) * 60);
     return "UTC" + s + hh + (mm ? ":" + String(mm).padStart(2, "0") : "");
   }
-  function tsec(s) { var v = typeof s === "string" ? Date.parse(s) : NaN; return isNaN(v) ? null : v / 1000; }
+  function tsec(s) {
+    if (isNum(s)) return s;
+    if (typeof s !== "string") return null;
+    // "2024-03-05 10:00:01.125000+00:00", "2024-03-05T10:00:01Z", "2024-03-05"
+    var m = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d)?)(?:\.(\d+))?)?\s*(Z|[+-]\d\d:?\d\d)?/.exec(s);
+    if (!m) return null;
+    var iso = m[1] + "T" + (m[2] ? (m[2].length === 5 ? m[2] + ":00" : m[2]) : "00:00:00") + (m[3] ? "." + m[3].slice(0, 3) : "") + (m[4] ? (m[4] === "Z" ? "Z" : m[4].length === 5 ? m[4].slice(0, 3) + ":" + m[4].slice(3) : m[4]) : "Z");
+    var v = Date.parse(iso);
+    return isNaN(v) ? null : v / 1000;
+  }
   var DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
   var VERDICTS = {
@@ -283,15 +294,18 @@
         tip: function (k) { return "score " + (k / hist.length).toFixed(2) + "–" + ((k + 1) / hist.length).toFixed(2) + ": " + fint(hist[k]) + " accounts"; },
         xticks: [[0, "0"], [Math.floor(hist.length / 2), "0.5"], [hist.length - 1, "1"]]
       }));
-    var ev = S.evaluation || S.metrics || S.validation;
-    if (ev && typeof ev === "object") sure.appendChild(h("div", null, h("h4", null, "Measured accuracy"), kvTable(ev, 1)));
+    var model = S.model && typeof S.model === "object" ? S.model : {};
+    if (model.about) sure.appendChild(h("p", { "class": "small" }, t(model.about)));
+    var ev = S.evaluation || S.validation || model.metrics;
+    if (ev && typeof ev === "object") sure.appendChild(h("details", null, h("summary", null, "Measured accuracy (on simulated worlds with known truth)"), kvTable(ev, 1)));
+    if (model.weights && typeof model.weights === "object") sure.appendChild(h("details", null, h("summary", null, "Weights of the score"), kvTable(model.weights, 2)));
     body.appendChild(h("div", { "class": "grid2" }, verdictPanel, sure));
 
     // parameters and provenance
     var params = S.parameters || S.params || S.config;
     var prov = h("div", { "class": "panel" }, h("h3", null, "Provenance"));
     var facts = {};
-    ["tool", "version", "created_at", "schema_version"].forEach(function (k) { if (S[k] !== undefined) facts[k] = S[k]; });
+    ["tool", "version", "tool_version", "created_at", "schema_version"].forEach(function (k) { if (S[k] !== undefined) facts[k] = S[k]; });
     facts["result directory"] = D.meta.result;
     var dsPath = find(S, ["dataset_path", "path"]);
     if (isScalar(dsPath) && dsPath !== undefined) facts["dataset"] = dsPath;
@@ -303,7 +317,8 @@
     }
     var versions = S.versions || (S.provenance && S.provenance.versions);
     if (versions && typeof versions === "object") { prov.appendChild(h("h4", null, "Versions")); prov.appendChild(kvTable(versions, 2)); }
-    if (S.timings && typeof S.timings === "object") { prov.appendChild(h("h4", null, "Timings")); prov.appendChild(kvTable(S.timings, 2)); }
+    var timings = S.timings || S.timings_s;
+    if (timings && typeof timings === "object") { prov.appendChild(h("h4", null, "Time taken (seconds)")); prov.appendChild(kvTable(timings, 2)); }
     var par = h("div", { "class": "panel" }, h("h3", null, "Parameters"));
     if (params && typeof params === "object") par.appendChild(kvTable(params, 1));
     else par.appendChild(h("p", { "class": "muted" }, "summary.json lists no parameters; the effective configuration follows."));
@@ -582,15 +597,15 @@
     tz.appendChild(h("p", { "class": "small" }, "Counts of posts by hour (UTC, top axis) and weekday. ",
       isNum(r.operator_offset) ? ["The rhythm fits a working day in ", h("b", null, foff(r.operator_offset)), " (bottom axis: that local time); the outlined area is 09:00–18:00 local, Monday to Friday. Compare with the locations the accounts claim: ", t((r.claimed_locations || []).slice(0, 3).map(function (x) { return x.location; }).join(", ") || "none"), "."] : "No operator time zone could be inferred."));
     var sh = h("div", { "class": "panel" }, h("h4", null, "Shift coverage"));
-    if (Array.isArray(plots.shifts) && plots.shifts.length) sh.appendChild(shiftChart(plots.shifts, r.shifts || []));
+    if (plots.shifts && plots.shifts.series && plots.shifts.series.length) sh.appendChild(shiftChart(plots.shifts, r.shifts || []));
     else sh.appendChild(h("p", { "class": "muted" }, "No shift data."));
-    sh.appendChild(h("p", { "class": "small" }, "Accounts active in each hour of the day (UTC). Staff working in shifts hand over at fixed hours: the coloured bands are the shifts found."));
+    sh.appendChild(h("p", { "class": "small" }, "How much of the cluster's activity falls in each hour of the day (UTC" + (plots.shifts ? ", " + vis(plots.shifts.unit) : "") + "), coloured by the shift it belongs to. Staff working in shifts hand over at fixed hours; the bands below the chart are the shifts found" + ((r.shifts || []).length ? "." : " (none here).")));
     b.appendChild(h("div", { "class": "grid2" }, tz, sh));
 
     var cr = h("div", { "class": "panel" }, h("h4", null, "When the accounts were created"));
-    if (Array.isArray(plots.creation) && plots.creation.length) cr.appendChild(creationChart(plots.creation, r.bursts || []));
+    if (plots.creation && plots.creation.bins && plots.creation.bins.length) cr.appendChild(creationChart(plots.creation, r.bursts || []));
     else cr.appendChild(h("p", { "class": "muted" }, "No creation dates."));
-    cr.appendChild(h("p", { "class": "small" }, "Accounts created per day (red: inside a creation burst). Real communities accumulate accounts over years; operations often create theirs in batches."));
+    cr.appendChild(h("p", { "class": "small" }, "Accounts of this cluster created per " + (plots.creation ? vis(plots.creation.unit) : "day") + " (red: inside a creation burst). Real communities accumulate accounts over years; operations often create theirs in batches."));
     var fxp = h("div", { "class": "panel" }, h("h4", null, "Forensic findings"));
     var fkeys = Object.keys(fx);
     if (!fkeys.length) fxp.appendChild(h("p", { "class": "muted" }, "No forensic summaries in the cluster dossier."));
@@ -645,40 +660,48 @@
     }
     return svg;
   }
-  function shiftChart(list, shifts) {
-    var v = new Array(24).fill(0);
-    list.forEach(function (x) { if (isNum(x.hour_utc) && x.hour_utc >= 0 && x.hour_utc < 24) v[x.hour_utc] = x.accounts || 0; });
-    var svg = barSvg({ n: 24, width: 520, height: 150, aria: "accounts active by hour", stacks: [{ values: v, color: "#5b7fbf" }],
-      tip: function (k) { return pad2(k) + ":00 UTC: " + fint(v[k]) + " accounts active"; }, xticks: ticks(24, function (k) { return pad2(k); }, 8) });
+  var SHIFT_COLORS = ["#5b7fbf", "#e67e22", "#16a085", "#8e44ad", "#c0392b", "#7f8c8d", "#2c3e50", "#d35400"];
+  function shiftChart(p, shifts) {
+    var series = p.series || [], unit = p.unit || "posts";
+    var svg = barSvg({ n: 24, width: 520, height: 150, aria: unit + " by hour",
+      stacks: series.map(function (v, j) { return { values: v, color: SHIFT_COLORS[j % 8] }; }),
+      tip: function (k) {
+        return pad2(k) + ":00 UTC: " + series.map(function (v, j) { return (series.length > 1 ? "shift " + (j + 1) + " " : "") + fint(v[k]) + " " + unit; }).join(", ");
+      }, xticks: ticks(24, function (k) { return pad2(k); }, 8) });
     var wrap = h("div", null, svg);
-    var COLORS = ["#e67e22", "#16a085", "#8e44ad", "#c0392b"];
     var band = sv("svg", { viewBox: "0 0 520 " + (shifts.length * 14 + 4), width: 520, height: shifts.length * 14 + 4, role: "img", "aria-label": "shifts" });
     var L = 44, pw = (520 - 44 - 8) / 24;
     shifts.forEach(function (s, i) {
       var a = s.start_hour_utc, e = s.end_hour_utc;
       if (!isNum(a) || !isNum(e)) return;
       var segs = e > a ? [[a, e - a]] : [[a, 24 - a], [0, e]];
-      segs.forEach(function (sg) { band.appendChild(sv("rect", { x: L + sg[0] * pw, y: 2 + i * 14, width: sg[1] * pw, height: 10, rx: 3, fill: COLORS[i % 4], title: "shift " + (i + 1) + ": " + pad2(a) + ":00–" + pad2(e) + ":00 UTC, " + fint(s.accounts) + " accounts" })); });
+      segs.forEach(function (sg) { band.appendChild(sv("rect", { x: L + sg[0] * pw, y: 2 + i * 14, width: sg[1] * pw, height: 10, rx: 3, fill: SHIFT_COLORS[i % 8], title: "shift " + (i + 1) + ": " + pad2(a) + ":00–" + pad2(e) + ":00 UTC, " + fint(s.accounts) + " accounts" })); });
       band.appendChild(sv("text", { x: 2, y: 11 + i * 14, text: "shift " + (i + 1) }));
     });
     if (shifts.length) wrap.appendChild(band);
     return wrap;
   }
-  function creationChart(list, bursts) {
-    var days = list.map(function (x) { return x.day; }), vals = list.map(function (x) { return x.accounts || 0; });
+  function creationChart(p, bursts) {
+    var bins = p.bins || [], unit = p.unit || "day", days = bins.map(function (b) { return b[0]; });
+    var vals = bins.map(function (b) { return b[1] || 0; }), bg = bins.map(function (b) { return b[2]; });
     var n = days.length, step = Math.ceil(n / 200);
     if (step > 1) {
-      var d2 = [], v2 = [];
-      for (var i = 0; i < n; i += step) { d2.push(days[i]); var s = 0; for (var j = i; j < Math.min(n, i + step); j++) s += vals[j]; v2.push(s); }
-      days = d2; vals = v2; n = days.length;
+      var d2 = [], v2 = [], b2 = [];
+      for (var i = 0; i < n; i += step) {
+        d2.push(days[i]); var s = 0, sb = 0;
+        for (var j = i; j < Math.min(n, i + step); j++) { s += vals[j]; sb += isNum(bg[j]) ? bg[j] : 0; }
+        v2.push(s); b2.push(sb);
+      }
+      days = d2; vals = v2; bg = b2; n = days.length;
     }
+    var span = (unit === "week" ? 7 : 1) * 86400 * step;
     var inBurst = days.map(function (d) {
-      var ds = tsec(String(d).length === 10 ? d + "T00:00:00Z" : d);
-      return bursts.some(function (b) { var a = tsec(b.start), e = tsec(b.end); return ds !== null && a !== null && e !== null && ds >= a - 86400 * step && ds <= e; });
+      var ds = tsec(d);
+      return bursts.some(function (b) { var a = tsec(b.start), e = tsec(b.end); return ds !== null && a !== null && e !== null && ds + span > a && ds <= e; });
     });
-    return barSvg({ n: n, width: 520, height: 150, aria: "accounts created per day",
+    return barSvg({ n: n, width: 520, height: 150, aria: "accounts created per " + unit,
       stacks: [{ values: vals, color: function (k) { return inBurst[k] ? "#c0392b" : "#7d93b8"; } }],
-      tip: function (k) { return fday(days[k]) + (step > 1 ? " (+" + (step - 1) + " days)" : "") + ": " + fint(vals[k]) + " accounts created"; },
+      tip: function (k) { return (unit === "week" ? "week of " : "") + fday(days[k]) + (step > 1 ? " (+" + (step - 1) + " " + unit + "s)" : "") + ": " + fint(vals[k]) + " accounts of this cluster created" + (isNum(bg[k]) ? " (" + fint(bg[k]) + " of all other accounts)" : ""); },
       xticks: ticks(n, function (k) { return fday(days[k]); }, 3) });
   }
 
@@ -814,6 +837,14 @@
   function buildMethods() {
     var dl = clear(document.getElementById("verdict-defs"));
     Object.keys(VERDICTS).forEach(function (v) { dl.appendChild(h("dt", null, badge(v))); dl.appendChild(h("dd", null, VERDICTS[v][2])); });
+    var S = D.summary || {};
+    if (Array.isArray(S.features) && S.features.length) {
+      var box = document.getElementById("features-list");
+      box.appendChild(h("p", null, "The score is built from these features, computed the same way for every account (sign: whether the feature raises (+) or lowers (−) the score):"));
+      box.appendChild(objTable(S.features.filter(function (f) { return f && typeof f === "object"; }).map(function (f) {
+        return { feature: f.name, sign: f.sign > 0 ? "+" : f.sign < 0 ? "−" : scalarText(f.sign), meaning: f.description };
+      })));
+    }
     var m = D.meta || {}, vend = m.vendor || {};
     document.getElementById("about-file").textContent = "Report written " + ftime(m.generated_at) + " by unmask " + vis(m.report_version) +
       " from the result directory " + vis(m.result) + ". Bundled: " + Object.keys(vend).map(function (k) { return k + " " + vis(vend[k]); }).join(", ") + ".";
