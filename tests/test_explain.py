@@ -34,7 +34,7 @@ def test_found_by_id_or_handle(result: Path, query: str) -> None:
     assert "reposted 37 of the same posts" in out  # reasons
     assert "Tehran" in out  # profile
     assert "co_repost" in out and "1.0e-09" in out  # partner signals and q
-    assert "2024-03-05T10:00:14Z" in out and "14 s" in out  # evidence times and Δt
+    assert "2024-03-05 10:00:00 → 10:00:14" in out and "14 s" in out  # evidence times and Δt
     assert "Sample posts" in out
 
 

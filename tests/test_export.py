@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sqlite3
 import stat
 import xml.etree.ElementTree as ET
@@ -345,9 +346,12 @@ def test_end_to_end_simulated_world(tmp_path: Path) -> None:
     export(res, ps, "all", pseudonymize=True, salt=SALT)
     g = nx.read_gexf(ps / "graph.gexf")
     assert len(g) == len(expected) and not (set(g.nodes) & expected)
-    handles = {h.lower() for h in acc.column("handle").to_pylist() if h and len(h) >= 6}
+    ids = set(acc.column("account_id").to_pylist())
+    handles = {h.lower() for h in acc.column("handle").to_pylist() if h}
+    names = {n for n in acc.column("display_name").to_pylist() if n and len(n) >= 6}
     for p in ps.rglob("*"):
         if p.is_file() and p.suffix in (".gexf", ".graphml", ".csv", ".json"):
-            low = p.read_text(encoding="utf-8").lower()
-            leaked = [h for h in handles if h in low]
-            assert not leaked, (p, leaked[:5])
+            text = p.read_text(encoding="utf-8")
+            tokens = set(re.findall(r"\w+", text))
+            leaked = (tokens & ids) | {t for t in tokens if t.lower() in handles} | {n for n in names if n in text}
+            assert not leaked, (p, sorted(leaked)[:5])

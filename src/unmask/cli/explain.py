@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,30 @@ def _num(x: Any, fmt: str = ".3g") -> str:
         return format(float(x), fmt)
     except (TypeError, ValueError):
         return str(x)
+
+
+def _hms(t: datetime) -> str:
+    return t.strftime("%H:%M:%S") + (f".{t.microsecond // 1000:03d}" if t.microsecond else "")
+
+
+def _time(a: Any) -> Text:
+    """An ISO time compactly, in UTC (``2024-03-05 10:00:01.250``); anything else as visible text."""
+    try:
+        t = datetime.fromisoformat(str(a))
+    except (TypeError, ValueError):
+        return visible(a)
+    t = t.astimezone(UTC) if t.utcoffset() is not None else t
+    return Text(f"{t.date()} {_hms(t)}")
+
+
+def _when(a: Any, b: Any) -> Text:
+    """``a → b`` compactly in UTC (the date once when both fall on it)."""
+    try:
+        ta, tb = (datetime.fromisoformat(str(x)) for x in (a, b))
+        ta, tb = (t.astimezone(UTC) if t.utcoffset() is not None else t for t in (ta, tb))
+    except (TypeError, ValueError):
+        return Text.assemble(visible(a), " → ", visible(b))
+    return Text(f"{ta.date()} {_hms(ta)} → {_hms(tb) if ta.date() == tb.date() else f'{tb.date()} {_hms(tb)}'}")
 
 
 def find_account(res: Result, query: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
@@ -145,20 +169,22 @@ def render(d: dict[str, Any], *, partners: int = 10, evidence: int = 5) -> Group
     for p in ps[:partners]:
         who = Text.assemble(visible("@" + str(p["handle"]) if p.get("handle") else "", "bold"), " ",
                             visible(p.get("account_id"), "dim"), f"  weight {_num(p.get('weight'))}")
-        t = Table("signal / evidence: object, this account → partner", "shared", "q", "Δt",
+        t = Table("signal / evidence", "shared", "q", "Δt",
+                  caption="evidence: the shared object, then this account's time → the partner's (UTC); "
+                          "a signal's Δt is its median", caption_justify="left",
                   title=who, title_justify="left", expand=False)
         for s in p.get("signals") or []:
             t.add_row(visible(s.get("signal"), "bold"), _num(s.get("n_shared")), _num(s.get("q_value"), ".1e"),
-                      f"median {_num(s.get('median_dt_s'))} s")
+                      f"{_num(s.get('median_dt_s'))} s")
             for x in (s.get("evidence") or [])[:evidence]:
-                t.add_row(Text.assemble("  ", visible(x.get("object")), "\n    ", visible(x.get("at_a")), " → ",
-                                        visible(x.get("at_b"))), "", "", f"{_num(x.get('dt_s'))} s")
+                t.add_row(Text.assemble("  ", visible(x.get("object")), "\n  ", _when(x.get("at_a"), x.get("at_b"))),
+                          "", "", f"{_num(x.get('dt_s'))} s")
         parts.append(t)
     posts = d.get("sample_posts") or []
     if posts:
-        t = Table("created_at", "kind", "text", title="Sample posts", title_justify="left")
+        t = Table("created_at (UTC)", "kind", "text", title="Sample posts", title_justify="left")
         for x in posts:
-            t.add_row(visible(x.get("created_at")), visible(x.get("kind")), visible(x.get("text")))
+            t.add_row(_time(x.get("created_at")), visible(x.get("kind")), visible(x.get("text")))
         parts.append(t)
     return Group(*parts)
 
