@@ -22,7 +22,7 @@ def _pages(path: Path, pages: int, per_page: int, text: int) -> None:
                 for j in range(per_page)
             ]
             users = [{"id": str(j), "username": f"u{j}_{i}"} for j in range(per_page)]
-            retrieved = f"2022-02-01T00:{i % 60:02d}:00Z"
+            retrieved = f"2022-02-{1 + i // 24:02d}T{i % 24:02d}:00:00Z"
             f.write(json.dumps({"data": data, "includes": {"users": users}, "__twarc": {"retrieved_at": retrieved}}) + "\n")
 
 
