@@ -55,7 +55,8 @@ def main() -> None:
         ids = [r[0] for r in con.execute("SELECT account_id FROM accounts WHERE category = ?", [cat]).fetchall()]
         groups[cat] = ids
     keys = ("posts", "accounts", "offset", "offset_ci", "template", "human_share", "r", "night_trough_ratio",
-            "verdict", "weekend", "weekend_ratio", "dst")
+            "verdict", "rhythm", "source", "rhythm_offset", "calendar_offset", "calendar_lr", "weekend",
+            "weekend_ratio", "dst")
     report = {}
     for name, ids in groups.items():
         tz = timezone(con, ids)

@@ -149,6 +149,9 @@ MORNING_SHIFT_START = 7
 #: human calendar. Flat Poisson activity (10-60 days, 0.5-50 posts an hour) gave a median of 13
 #: and a maximum of 32 in 160 trials.
 CALENDAR_LR = 60.0
+#: Night-trough ratio (quietest 4 h over the mean) from which a day counts as having no trough at
+#: all; the simulator's round-the-clock persona and botnet sit at 0.93-0.98, humans below 0.5.
+NO_TROUGH = 0.8
 
 
 def _wrap(o: float) -> int:
@@ -157,7 +160,8 @@ def _wrap(o: float) -> int:
 
 
 def _operator_clock(con: duckdb.DuckDBPyConnection, accounts: Sequence[str] | None, verdict: str,
-                    cal: dict[str, Any], cal_lr: float, min_lr: float, seed: int) -> dict[str, Any]:
+                    cal: dict[str, Any], cal_lr: float, min_lr: float, seed: int,
+                    trough: float = 1.0) -> dict[str, Any]:
     """Whose clock a group keeps when its day has no human night trough.
 
     A human daily rhythm gives the offset directly (``source`` "daily rhythm"). Otherwise:
@@ -165,8 +169,10 @@ def _operator_clock(con: duckdb.DuckDBPyConnection, accounts: Sequence[str] | No
     * shifts with sharp hand-overs (:func:`unmask.forensics.shifts`) *and* a calendar (weekends,
       holidays) whose day boundary falls on a hand-over: the operation closes and reopens at a
       hand-over, and the shift that reopens it is the morning shift (``MORNING_SHIFT_START`` local);
-    * a calendar without shifts (one account written around the clock, a round-the-clock desk):
-      closures and weekends run from local midnight to local midnight;
+    * a calendar without shifts on a day with no night trough at all (``trough`` >= ``NO_TROUGH``:
+      one account written around the clock, a round-the-clock desk): closures and weekends run
+      from local midnight to local midnight (with a weak trough the daily-rhythm fit is kept: a
+      group's calendar may turn over at the start of its working day, not at midnight);
     * shifts without a calendar: the hand-overs fix the offset only modulo 8 h; the largest shift is
       taken as the day shift (a weak guess, said so);
     * neither (flat scheduling, no weekly or holiday closures): not a human rhythm, no offset.
@@ -207,6 +213,11 @@ def _operator_clock(con: duckdb.DuckDBPyConnection, accounts: Sequence[str] | No
         out.update(offset=o, offset_ci=[o + cal_ci[0], o + cal_ci[1]], source="calendar",
                    note="no night trough: shifts, and a calendar turning over away from any hand-over; "
                         "its days are taken to begin at local midnight")
+        return out
+    if verdict == FLAT and trough < NO_TROUGH:
+        out.update(rhythm="weak daily rhythm", source="daily rhythm",
+                   note="a weak night trough only: the daily-rhythm offset is a rough guide; calendar_offset "
+                        "(where weekends and closures turn over) is a second clue, not necessarily midnight")
         return out
     if has_cal and verdict == FLAT:
         o = int(cal["offset"])
@@ -314,7 +325,7 @@ def timezone(
     cal_lr = float(cal["gain"] * n_posts)
     summary["calendar_offset"], summary["calendar_gain"] = cal["offset"], cal["gain"]
     summary["calendar_lr"] = cal_lr
-    clock = _operator_clock(con, accounts, summary["verdict"], cal, cal_lr, min_calendar_lr, seed)
+    clock = _operator_clock(con, accounts, summary["verdict"], cal, cal_lr, min_calendar_lr, seed, trough)
     summary.update({k: x for k, x in clock.items() if k not in ("offset", "offset_ci")})
     if clock["source"] != "daily rhythm":
         o = clock["offset"]
