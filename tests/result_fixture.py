@@ -37,6 +37,8 @@ ACCOUNTS: list[tuple] = [
     ("acc_twin1_0008", "twitter", "TwinHandle", "twin one", 0.01, False, "no_finding", None, 3, None),
     ("acc_twin2_0009", "bluesky", "twinhandle", "twin two", 0.01, False, "no_finding", None, 2, None),
     ("acc_ghost_0010", "twitter", None, None, 0.0, False, "no_finding", None, 1, None),
+    # an id that is XML-hostile and a path-traversal attempt where it becomes a file name
+    ("acc_evil/../../<x>&\"'", "bluesky", "evil.bsky.social", "Evil", 0.2, False, "coordinated_organic", 1, 5, None),
 ]
 IDS = [a[0] for a in ACCOUNTS]
 HANDLES = [a[2] for a in ACCOUNTS if a[2]]
@@ -50,6 +52,7 @@ EDGES = [
     ("co_repost", "acc_bobxx_0002", "acc_carol_0003", 18, 1e-5),
     ("co_hashtag_sequence", "acc_davex_0004", "acc_emoji_0005", 5, 1e-3),
     ("co_hashtag_sequence", "acc_emoji_0005", "acc_surro_0006", 4, 2e-3),
+    ("co_link", "acc_evil/../../<x>&\"'", "acc_surro_0006", 3, 5e-3),
 ]
 
 
@@ -191,7 +194,7 @@ def make_result(root: str | Path) -> Path:
             continue
         acc = row["account_id"]
         doss = _account_dossier(row, edges)
-        rel = f"evidence/accounts/{acc}.json"
+        rel = "evidence/accounts/" + "".join(c if c.isalnum() or c == "_" else "_" for c in acc) + ".json"
         (root / rel).write_text(json.dumps(doss, indent=1, ensure_ascii=False), encoding="utf-8")
         index.append({"kind": "account", "id": acc, "path": rel})
     for c in clusters:

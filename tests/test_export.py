@@ -163,7 +163,7 @@ def test_sqlite_for_datasette(result: Path, plain: Path) -> None:
     members = json.loads(con.execute("SELECT members FROM clusters WHERE cluster_id = 0").fetchone()[0])
     assert members == IDS[:3]
     n = con.execute("SELECT count(*) FROM clusters, json_each(clusters.members)").fetchone()[0]
-    assert n == 6
+    assert n == 7
     assert con.execute("SELECT flagged FROM accounts WHERE account_id = 'acc_alice_0001'").fetchone()[0] == 1
     handle = con.execute("SELECT handle FROM accounts WHERE account_id = 'acc_davex_0004'").fetchone()[0]
     assert handle == "dave\x00\x07\x1b[31mred"  # stored as it is; SQLite text needs no cleaning
