@@ -451,10 +451,18 @@ def _campaigns(result: Path, max_campaigns: int) -> dict[str, Any]:
     for key, idx in series.items():  # objects without a totals row: sum the bins
         if key not in totals:
             totals[key] = {k: sum(get(k, i) or 0 for i in idx) for k in ("posts", "posts_flagged", "posts_clustered")}
-    ranked = sorted(totals, key=lambda k: (-(totals[k].get("posts_flagged") or 0), -(totals[k].get("posts") or 0),
-                                           str(k)))
+    by_flagged = sorted(totals, key=lambda k: (-(totals[k].get("posts_flagged") or 0), -(totals[k].get("posts") or 0),
+                                               str(k)))
+    by_posts = sorted(totals, key=lambda k: (-(totals[k].get("posts") or 0), str(k)))
+    # two thirds: what the flagged accounts pushed most; the rest: the most used overall, for contrast
+    chosen = [k for k in by_flagged[:max(1, (2 * max_campaigns) // 3)] if totals[k].get("posts_flagged")]
+    for k in by_posts + by_flagged:
+        if len(chosen) >= max_campaigns:
+            break
+        if k not in chosen:
+            chosen.append(k)
     items = []
-    for key in ranked[:max_campaigns]:
+    for key in chosen:
         idx = sorted(series.get(key, []), key=lambda i: get("bin_start", i))
         ts = [int(get("bin_start", i).timestamp()) for i in idx]
         posts = [int(get("posts", i) or 0) for i in idx]

@@ -211,7 +211,7 @@
     [0, 0.5, 1].forEach(function (f) {
       var y = T + ph - f * ph;
       if (f > 0) svg.appendChild(sv("line", { "class": "grid", x1: L, y1: y, x2: W - R, y2: y }));
-      svg.appendChild(sv("text", { x: L - 4, y: y + 4, "text-anchor": "end", text: opts.yfmt ? opts.yfmt(f * max) : fint(f * max) }));
+      svg.appendChild(sv("text", { x: L - 4, y: y + 4, "text-anchor": "end", text: opts.yfmt ? opts.yfmt(f * max, f) : fint(f * max) }));
     });
     for (var k = 0; k < n; k++) {
       var y0 = T + ph, g = sv("g", null);
@@ -290,7 +290,7 @@
       barSvg({
         n: hist.length, width: 520, height: 150, aria: "score histogram",
         stacks: [{ values: hist.map(function (c) { return c > 0 ? Math.log10(c) + 1 : 0; }), color: function (k) { return isNum(thr) && (k + 1) / hist.length > thr ? "#c0392b" : "#7d93b8"; } }],
-        yfmt: function (y) { return y <= 0 ? "0" : fint(Math.pow(10, y - 1)); },
+        yfmt: function (y, f) { return f === 0.5 ? "" : y <= 0 ? "0" : fint(Math.pow(10, y - 1)); },
         tip: function (k) { return "score " + (k / hist.length).toFixed(2) + "–" + ((k + 1) / hist.length).toFixed(2) + ": " + fint(hist[k]) + " accounts"; },
         xticks: [[0, "0"], [Math.floor(hist.length / 2), "0.5"], [hist.length - 1, "1"]]
       }));
@@ -333,7 +333,7 @@
     var body = clear(document.getElementById("campaigns-body"));
     var cp = D.campaigns || { items: [], n: 0 };
     if (!cp.items.length) { body.appendChild(h("p", { "class": "muted" }, "No campaign table in this result.")); return; }
-    body.appendChild(h("p", { "class": "muted small" }, "Showing " + cp.items.length + " of " + fint(cp.n) + " hashtags and domains, those posted most by flagged accounts first."));
+    body.appendChild(h("p", { "class": "muted small" }, "Showing " + cp.items.length + " of " + fint(cp.n) + " hashtags and domains: first those posted most by flagged accounts, then the most used overall for comparison."));
     var legend = h("div", { "class": "legend" }, h("span", null, h("i", { "class": "sq" }), "posts by flagged accounts"),
       h("span", null, h("i", { "class": "sq" }), "by other clustered accounts"), h("span", null, h("i", { "class": "sq" }), "by everyone else"));
     ["#c0392b", "#f0a04b", "#b8c2d0"].forEach(function (c, i) { legend.children[i].firstChild.style.background = c; });
@@ -366,6 +366,7 @@
       note.push(d > 0 ? ["Flagged accounts used it first, on ", t(ftime(tot.first_flagged_at)), ", ", h("b", null, fdur(d) + " before"), " any other account (", t(ftime(tot.first_organic_at)), ")."]
         : ["Other accounts used it first (", t(ftime(tot.first_organic_at)), "); flagged accounts joined ", h("b", null, fdur(-d) + " later"), " (", t(ftime(tot.first_flagged_at)), ")."]);
     } else if (ff === null) note.push("No flagged account used it.");
+    else if (fo === null) note.push("No account outside the flagged ones used it.");
     return h("div", { "class": "panel campaign" },
       h("h4", null, t(it.object), " ", h("span", { "class": "chip" }, it.kind || "")), chart,
       h("p", { "class": "small" }, note));
