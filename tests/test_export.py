@@ -288,6 +288,16 @@ def test_cli_export(result: Path, tmp_path: Path) -> None:
     assert r.exit_code == 1 and "not a result directory" in r.output
     r = CliRunner().invoke(cli, ["export", str(result), "-o", str(tmp_path / "s"), "--pseudonymize", "--format", "csv"])
     assert r.exit_code == 0 and (tmp_path / "s.salt").is_file()
+    r = CliRunner().invoke(cli, ["export", str(result), "-o", str(tmp_path / "t"), "--salt", "x"])
+    assert r.exit_code == 2 and "--salt goes with --pseudonymize" in r.output
+    env = {"UNMASK_SALT": SALT}
+    r = CliRunner().invoke(cli, ["export", str(result), "-o", str(tmp_path / "u"), "--pseudonymize", "--format",
+                                 "gephi-csv"], env=env)
+    assert r.exit_code == 0 and not (tmp_path / "u.salt").exists()
+    pz = Pseudonymizer(SALT, [], [])
+    assert pz.hash("id", "acc_alice_0001", "u_") in (tmp_path / "u" / "gephi" / "nodes.csv").read_text()
+    r = CliRunner().invoke(cli, ["export", str(result), "-o", str(tmp_path / "v"), "--format", "gexf"], env=env)
+    assert r.exit_code == 0 and "acc_alice_0001" in (tmp_path / "v" / "graph.gexf").read_text()
 
 
 def test_result_with_only_accounts_and_fused(result: Path, tmp_path: Path) -> None:

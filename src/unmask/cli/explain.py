@@ -197,7 +197,10 @@ def render(d: dict[str, Any], *, partners: int = 10, evidence: int = 5) -> Group
 @click.option("--evidence", type=int, default=5, show_default=True, help="Evidence posts shown per signal.")
 @click.pass_context
 def explain(ctx: click.Context, result: Path, account: str, as_json: bool, partners: int, evidence: int) -> None:
-    """Show why ACCOUNT (an account id or handle, case-insensitive) got its verdict in RESULT."""
+    """Show one account's dossier: verdict, reasons, partners and evidence.
+
+    ACCOUNT is an account id or a handle (case-insensitive, a leading @ ignored) in RESULT.
+    """
     err = Console(stderr=True, highlight=False)
     try:
         res = Result(result)

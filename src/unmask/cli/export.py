@@ -24,14 +24,21 @@ __all__ = ["export"]
 @click.option("--pseudonymize", is_flag=True,
               help="Replace account ids, handles, display names and post ids with salted keyed hashes "
                    "(HMAC-SHA256), the same in every file.")
-@click.option("--salt", default=None, metavar="S",
-              help="Salt for --pseudonymize (same salt, same pseudonyms). Default: a random salt written to "
-                   "OUTPUT.salt beside the output, never into it.")
+@click.option("--salt", default=None, metavar="S", envvar="UNMASK_SALT",
+              help="Salt for --pseudonymize (same salt, same pseudonyms; or set UNMASK_SALT, which keeps it out "
+                   "of the process list). Default: a random salt written to OUTPUT.salt beside the output, "
+                   "never into it.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
-def export(result: Path, out_dir: Path, formats: str, pseudonymize: bool, salt: str | None, as_json: bool) -> None:
-    """Write RESULT (from `unmask detect`) in the formats other tools read: Gephi, Datasette, spreadsheets."""
+@click.pass_context
+def export(ctx: click.Context, result: Path, out_dir: Path, formats: str, pseudonymize: bool, salt: str | None, as_json: bool) -> None:
+    """Write RESULT as Gephi graphs, CSV/Parquet tables, JSON and a SQLite file for Datasette.
+
+    RESULT is a directory written by `unmask detect` or `unmask run`. See docs/export.md.
+    """
     if salt and not pseudonymize:
-        raise click.UsageError("--salt goes with --pseudonymize")
+        if ctx.get_parameter_source("salt") == click.core.ParameterSource.COMMANDLINE:
+            raise click.UsageError("--salt goes with --pseudonymize")
+        salt = None
     try:
         rep = run_export(result, out_dir, formats, pseudonymize=pseudonymize, salt=salt)
     except ExportError as e:
