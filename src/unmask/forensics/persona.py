@@ -344,13 +344,16 @@ def shared_hands(
     min_posts: int = 30,
     z_threshold: float = 4.0,
     min_similarity: float = 0.5,
+    posts_per_account: int = 60,
 ) -> Finding:
     """Link accounts whose mean writing style is unusually close (robust z of cosine similarity).
 
-    Client and hour are left out so that only the writing hand links accounts.
+    Client and hour are left out so that only the writing hand links accounts. Each account's
+    style is the mean over at most ``posts_per_account`` of its posts (a fixed pseudo-random
+    sample: the stylometric features are the costly part on big clusters).
     """
     v = scope(con, accounts)
-    keys, x, _ = style_matrix(con, v, limit=500, with_context=False)
+    keys, x, _ = style_matrix(con, v, limit=posts_per_account, with_context=False)
     acc = np.array(keys.column("account_id").to_pylist())
     ids, idx, cnt = np.unique(acc, return_inverse=True, return_counts=True)
     summary: dict[str, Any] = {"analysis": "shared_hands"}
