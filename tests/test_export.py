@@ -244,6 +244,7 @@ def test_pseudonyms_consistent_everywhere(pseudo: Path) -> None:
     assert con.execute("SELECT count(*) FROM fused WHERE account_a = ? OR account_b = ?", (alice, alice)).fetchone()[0] == 2
     summ = json.loads((pseudo / "summary.json").read_text())
     assert summ["result"]["top_accounts"] == [alice, bob] and summ["export"]["pseudonymized"] is True
+    assert summ["result"]["dataset"] == pz.hash("path", "/data/x", "f_")
 
 
 def test_same_salt_same_pseudonyms_random_salt_private(result: Path, pseudo: Path, tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 ``HMAC-SHA256(salt, kind + NUL + value)``, hex, truncated to 16 characters (64 bits) and prefixed:
 
 - account ids -> ``u_<hex>``; handles (case-folded, so ``@Alice`` and ``alice`` agree) -> ``h_<hex>``;
-- ``display_name`` -> ``n_<hex>``; post ids (``post_id``, ``*_post_id`` fields) -> ``p_<hex>``.
+- ``display_name`` -> ``n_<hex>``; post ids (``post_id``, ``*_post_id`` fields) -> ``p_<hex>``;
+  file paths (``path``, ``dataset`` fields: the provenance in summary.json) -> ``f_<hex>``.
 
 The same salt gives the same pseudonyms in every table, graph and dossier and across runs; without
 the salt they cannot be recomputed from a list of candidate ids (that is what the key is for).
@@ -34,6 +35,8 @@ _TOKEN = re.compile(r"(@?)(\w[\w.\-]*\w|\w)")
 _PLAIN = re.compile(r"[\w.\-]+")
 #: Bare (not @-prefixed) tokens shorter than this are left alone ("the", "news" as words).
 MIN_BARE = 5
+#: Fields holding file or directory paths (provenance in summary.json): hashed whole.
+PATH_FIELDS = frozenset({"path", "dataset"})
 #: Fields of fixed vocabularies, never identifiers (an account named "twitter" keeps the platform column intact).
 KEEP_FIELDS = frozenset({"platform", "verdict", "signal", "signals", "kind", "weekend", "lang", "analysis", "bin_s"})
 
@@ -87,6 +90,8 @@ class Pseudonymizer:
             return s
         if field == "display_name":
             return self.hash("name", s, "n_")
+        if field in PATH_FIELDS:  # input files and directories may be named after accounts or people
+            return self.hash("path", s, "f_")
         if _is_post_field(field):
             return self.hash("post", s, "p_")
         return self.text(s)
