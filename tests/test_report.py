@@ -152,6 +152,7 @@ class Watched:
     def assert_clean(self) -> None:
         pg = self.page
         assert pg.evaluate("window.__pwned") is None
+        assert pg.evaluate("({}).polluted") is None  # "__proto__" keys in dossiers pollute nothing
         assert self.dialogs == []
         assert self.errors == []
         assert pg.evaluate("window.__csp") == []

@@ -115,11 +115,12 @@
     automated_benign: ["automated benign", "#7f8c8d", "Posts like a machine (scheduler, news feed, bot) but does not coordinate with a group. Not flagged."],
     no_finding: ["no finding", "#aab2bd", "Nothing unusual was found. This is not proof of authenticity: see the known limits."]
   };
-  function vname(v) { return VERDICTS[v] ? VERDICTS[v][0] : String(v || "unknown"); }
-  function vcolor(v) { return VERDICTS[v] ? VERDICTS[v][1] : "#aab2bd"; }
+  function vinfo(v) { return typeof v === "string" && Object.prototype.hasOwnProperty.call(VERDICTS, v) ? VERDICTS[v] : null; }
+  function vname(v) { var i = vinfo(v); return i ? i[0] : String(v || "unknown"); }
+  function vcolor(v) { var i = vinfo(v); return i ? i[1] : "#aab2bd"; }
   function badge(v) {
-    var cls = VERDICTS[v] ? "badge " + v : "badge";
-    return h("span", { "class": cls, title: VERDICTS[v] ? VERDICTS[v][2] : "" }, vname(v));
+    var i = vinfo(v);
+    return h("span", { "class": i ? "badge " + v : "badge", title: i ? i[2] : "" }, vname(v));
   }
   function vOf(row) { return A.verdicts[C.verdict[row]]; }
   function scorebar(x) {
@@ -147,8 +148,10 @@
 
   // ---------------------------------------------------------------- generic key/value rendering
   function isScalar(v) { return v === null || typeof v !== "object"; }
+  var TS = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d:?\d\d)?$/;
   function scalarText(v) {
     if (v === null || v === undefined) return "–";
+    if (typeof v === "string" && TS.test(v)) return ftime(v);
     if (typeof v === "number") return Number.isInteger(v) ? fint(v) : (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : String(Math.round(v * 1000) / 1000));
     if (typeof v === "boolean") return v ? "yes" : "no";
     return String(v);
@@ -248,9 +251,9 @@
   function buildSummary() {
     var S = (D.summary && typeof D.summary === "object") ? D.summary : {};
     var body = clear(document.getElementById("summary-body"));
-    var nFlag = 0, vc = {};
+    var nFlag = 0, vc = Object.create(null);
     for (var i = 0; i < N; i++) { nFlag += C.flagged[i]; var v = vOf(i); vc[v] = (vc[v] || 0) + 1; }
-    var cl = D.clusters || { table: [], n: 0 }, cv = {};
+    var cl = D.clusters || { table: [], n: 0 }, cv = Object.create(null);
     cl.table.forEach(function (r) { cv[r.verdict] = (cv[r.verdict] || 0) + 1; });
     var posts = find(S, ["posts", "n_posts"]), first = find(S, ["first_post_at", "start", "first_at", "from"]),
       last = find(S, ["last_post_at", "end", "last_at", "to"]), platforms = find(S, ["platforms"]);
@@ -274,10 +277,10 @@
       tile(fint(vc.coordinated_organic || 0), "accounts coordinated but organic (not flagged)")));
 
     var vt = h("tbody");
-    Object.keys(VERDICTS).concat(Object.keys(vc).filter(function (k) { return !VERDICTS[k]; })).forEach(function (k) {
-      if (!vc[k] && !cv[k] && !VERDICTS[k]) return;
+    Object.keys(VERDICTS).concat(Object.keys(vc).filter(function (k) { return !vinfo(k); })).forEach(function (k) {
+      if (!vc[k] && !cv[k] && !vinfo(k)) return;
       vt.appendChild(h("tr", null, h("td", null, badge(k)), h("td", { "class": "num" }, fint(vc[k] || 0)),
-        h("td", { "class": "num" }, fint(cv[k] || 0)), h("td", { "class": "small" }, VERDICTS[k] ? VERDICTS[k][2] : "")));
+        h("td", { "class": "num" }, fint(cv[k] || 0)), h("td", { "class": "small" }, vinfo(k) ? vinfo(k)[2] : "")));
     });
     var verdictPanel = h("div", { "class": "panel" }, h("h3", null, "What was found"),
       h("table", null, h("thead", null, h("tr", null, h("th", null, "verdict"), h("th", { "class": "num" }, "accounts"), h("th", { "class": "num" }, "clusters"), h("th", null, "meaning"))), vt));
@@ -788,7 +791,8 @@
     var facts = { "account id": C.id[row], platform: (A.platforms || [])[C.platform[row]], handle: C.handle[row] ? "@" + C.handle[row] : null, "display name": C.name[row], location: C.location[row] };
     var shown = { display_name: C.name[row], location: C.location[row] };
     Object.keys(prof).forEach(function (k) {
-      if (shown[k] !== undefined && shown[k] === prof[k]) return;
+      if (k === "__proto__" || k === "constructor" || k === "prototype") return;
+      if (Object.prototype.hasOwnProperty.call(shown, k) && shown[k] === prof[k]) return;
       facts[k.replace(/_/g, " ")] = prof[k];
     });
     var feats = d && d.features && typeof d.features === "object" ? d.features : { posts: C.n_posts[row], partners: C.n_partners[row], "best q": C.best_q[row], signals: (C.signals[row] || []).map(function (k) { return (A.signals || [])[k]; }) };
