@@ -386,7 +386,7 @@
     this.prev = h("button", { type: "button", "class": "btn", onclick: function () { self.go(self.page - 1); } }, "‹ previous");
     this.next = h("button", { type: "button", "class": "btn", onclick: function () { self.go(self.page + 1); } }, "next ›");
     this.heads = opts.columns.map(function (c) {
-      var th = h("th", { "class": (c.num ? "num " : "") + (c.nosort ? "" : "sortable"), scope: "col", "data-key": c.key, title: c.nosort ? null : "Sort by " + c.label }, c.label, h("span", { "class": "arrow" }));
+      var th = h("th", { "class": (c.num ? "num " : "") + (c.nosort ? "" : "sortable"), scope: "col", "data-key": c.key, title: (c.help ? c.help + " " : "") + (c.nosort ? "" : "Click to sort.") }, c.label, h("span", { "class": "arrow" }));
       if (!c.nosort) th.addEventListener("click", function () { self.sort(c.key); });
       return th;
     });
@@ -471,13 +471,13 @@
         return !state.q || haystack(i).indexOf(state.q) >= 0;
       },
       columns: [
-        { key: "handle", label: "account", sortv: function (i) { return String(C.handle[i] || C.id[i]).toLowerCase(); }, cell: function (i) { return h("span", null, accountLink(i), C.name[i] ? h("div", { "class": "muted small" }, t(C.name[i])) : ""); } },
-        { key: "score", label: "score", num: true, sortv: function (i) { return C.score[i]; }, cell: function (i) { return scorebar(C.score[i]); } },
+        { key: "handle", label: "account", help: "Handle and display name as the account states them.", sortv: function (i) { return String(C.handle[i] || C.id[i]).toLowerCase(); }, cell: function (i) { return h("span", null, accountLink(i), C.name[i] ? h("div", { "class": "muted small" }, t(C.name[i])) : ""); } },
+        { key: "score", label: "score", num: true, help: "0 to 1: how strongly the account coordinates and how inauthentic its group looks; red at or above the threshold (flagged).", sortv: function (i) { return C.score[i]; }, cell: function (i) { return scorebar(C.score[i]); } },
         { key: "verdict", label: "verdict", sortv: function (i) { return vname(vOf(i)); }, cell: function (i) { return badge(vOf(i)); } },
-        { key: "cluster", label: "cluster", num: true, sortv: function (i) { return C.cluster[i]; }, cell: function (i) { return C.cluster[i] === null || C.cluster[i] === undefined ? "–" : clusterLink(C.cluster[i]); } },
-        { key: "n_posts", label: "posts", num: true, sortv: function (i) { return C.n_posts[i]; }, cell: function (i) { return fint(C.n_posts[i]); } },
-        { key: "n_partners", label: "partners", num: true, sortv: function (i) { return C.n_partners[i]; }, cell: function (i) { return fint(C.n_partners[i]); } },
-        { key: "best_q", label: "best q", num: true, sortv: function (i) { return C.best_q[i] === null ? null : -C.best_q[i]; }, cell: function (i) { return fq(C.best_q[i]); } },
+        { key: "cluster", label: "cluster", num: true, help: "The coordinated cluster the account belongs to.", sortv: function (i) { return C.cluster[i]; }, cell: function (i) { return C.cluster[i] === null || C.cluster[i] === undefined ? "–" : clusterLink(C.cluster[i]); } },
+        { key: "n_posts", label: "posts", num: true, help: "Posts of the account in the data.", sortv: function (i) { return C.n_posts[i]; }, cell: function (i) { return fint(C.n_posts[i]); } },
+        { key: "n_partners", label: "partners", num: true, help: "Accounts it shares a significant coordination link with.", sortv: function (i) { return C.n_partners[i]; }, cell: function (i) { return fint(C.n_partners[i]); } },
+        { key: "best_q", label: "best q", num: true, help: "The q-value of its strongest link: the expected share of false links among links this strong (smaller = less likely to be chance).", sortv: function (i) { return C.best_q[i] === null ? null : -C.best_q[i]; }, cell: function (i) { return fq(C.best_q[i]); } },
         { key: "reasons", label: "reasons (strongest first)", nosort: true, sortv: null, cell: function (i) { return reasonsCell(i); } }
       ]
     });
@@ -487,6 +487,9 @@
     onlyF.addEventListener("change", function () { state.f = onlyF.checked; dt.refresh(); });
     csel.addEventListener("change", function () { state.c = csel.value.trim(); dt.refresh(); });
     size.addEventListener("change", function () { dt.pageSize = parseInt(size.value, 10) || 50; dt.go(0); });
+    var nEmb = D.dossiers ? D.dossiers.length : 0, nFile = 0;
+    (C.dossier || []).forEach(function (x) { if (typeof x === "string") nFile++; });
+    if (nFile) body.appendChild(h("p", { "class": "muted small" }, "The dossiers of the " + fint(nEmb) + " highest-scored accounts are inside this file; for " + fint(nFile) + " more, the dossier shows the table row and the path of its file in the result directory (to keep this file small)."));
     body.appendChild(h("div", { "class": "controls" }, q, vsel, h("label", { "for": "only-flagged" }, onlyF, " flagged only"), csel, size));
     body.appendChild(dt.el);
     STATE.accounts = dt;
@@ -513,10 +516,10 @@
         { key: "cluster_id", label: "cluster", num: true, sortv: function (i) { return T[i].cluster_id; }, cell: function (i) { return clusterLink(T[i].cluster_id); } },
         { key: "verdict", label: "verdict", sortv: function (i) { return vname(T[i].verdict); }, cell: function (i) { return badge(T[i].verdict); } },
         { key: "size", label: "accounts", num: true, sortv: function (i) { return T[i].size; }, cell: function (i) { return fint(T[i].size); } },
-        { key: "n_flagged", label: "flagged", num: true, sortv: function (i) { return T[i].n_flagged; }, cell: function (i) { return fint(T[i].n_flagged); } },
+        { key: "n_flagged", label: "flagged", num: true, help: "Members whose score reaches the threshold.", sortv: function (i) { return T[i].n_flagged; }, cell: function (i) { return fint(T[i].n_flagged); } },
         { key: "score", label: "score", num: true, sortv: function (i) { return T[i].score; }, cell: function (i) { return scorebar(T[i].score); } },
-        { key: "top_signal", label: "main signal", sortv: function (i) { return T[i].top_signal || ""; }, cell: function (i) { return t(T[i].top_signal || "–"); } },
-        { key: "operator_offset", label: "operator time zone", num: true, sortv: function (i) { return T[i].operator_offset; }, cell: function (i) { return foff(T[i].operator_offset); } },
+        { key: "top_signal", label: "main signal", help: "The kind of shared action behind most of the cluster's links (co_repost: same reposts; co_link/co_domain: same links; co_text: same wording; sync_activity: active in the same minutes; …).", sortv: function (i) { return T[i].top_signal || ""; }, cell: function (i) { return t(T[i].top_signal || "–"); } },
+        { key: "operator_offset", label: "operator time zone", num: true, help: "The time zone whose working day best fits when the cluster posts.", sortv: function (i) { return T[i].operator_offset; }, cell: function (i) { return foff(T[i].operator_offset); } },
         { key: "first_at", label: "active", sortv: function (i) { return T[i].first_at || ""; }, cell: function (i) { return fday(T[i].first_at) + " → " + fday(T[i].last_at); } }
       ]
     });
