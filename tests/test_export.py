@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from result_fixture import ACCOUNTS, HANDLES, IDS, make_result
 from unmask.cli import cli
@@ -366,3 +368,36 @@ def test_end_to_end_simulated_world(tmp_path: Path) -> None:
             tokens = set(re.findall(r"\w+", text))
             leaked = (tokens & ids) | {t for t in tokens if t.lower() in handles} | {n for n in names if n in text}
             assert not leaked, (p, sorted(leaked)[:5])
+
+
+# -- any string at all ----------------------------------------------------------------------------
+
+
+class _Graph:
+    """The part of :class:`unmask.export.Source` the graph writers read."""
+
+    def __init__(self, handles: list[str]) -> None:
+        n = len(handles)
+        ids = [f"{i}:{h}" for i, h in enumerate(handles)]
+        self.graph = (
+            pa.table({"id": ids, "label": handles, "cluster": [0] * n, "verdict": ["no_finding"] * n,
+                      "score": [0.5] * n, "flagged": [False] * n, "handle": handles,
+                      "operator_offset": pa.array([None] * n, pa.float64()), "degree": [1] * n}),
+            pa.table({"source": ids[:1], "target": ids[-1:], "weight": [1.0], "signals": [handles[0]],
+                      "n_shared": [1], "best_q": [None]}, schema=pa.schema([
+                          ("source", pa.string()), ("target", pa.string()), ("weight", pa.float64()),
+                          ("signals", pa.string()), ("n_shared", pa.int64()), ("best_q", pa.float64())])),
+        )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(), min_size=1, max_size=5))
+def test_any_handle_gives_valid_graph_files(tmp_path: Path, handles: list[str]) -> None:
+    from unmask.export import gexf, graphml
+
+    src = _Graph(handles)
+    gexf.write(src, tmp_path)
+    graphml.write(src, tmp_path)
+    for g in (nx.read_gexf(tmp_path / "graph.gexf"), nx.read_graphml(tmp_path / "graph.graphml")):
+        got = {n: d["handle"] for n, d in g.nodes(data=True)}
+        assert got == {xml_clean(f"{i}:{h}"): xml_clean(h) for i, h in enumerate(handles)}
