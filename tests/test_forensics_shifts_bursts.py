@@ -91,3 +91,26 @@ def test_small_background_falls_back_to_uniform(tmp_path):
     con = _con(tmp_path, posts_table(np.array(["a0"]), np.array([t0])), accounts_table(rows))
     s = bursts(con, None, reps=99).summary
     assert s["background"].startswith("uniform") and s["burst"] is True
+
+
+def test_schedulers_every_few_hours_are_not_shifts(tmp_path):
+    # accounts posting every 3 hours at their own phase: sub-groups by hour, but interleaved
+    rng = np.random.default_rng(4)
+    t = np.concatenate([EPOCH.timestamp() + p + np.arange(0, 56 * 86400, 3 * 3600) + rng.normal(0, 60, 448)
+                        for p in rng.uniform(0, 3 * 3600, 20)])
+    s = shifts(_con(tmp_path, posts_table(np.repeat(np.arange(20), 448), t))).summary
+    assert s["handovers"] == [] and "not shifts" in s["verdict"]
+
+
+def test_organic_control_is_not_a_burst(tmp_path):
+    # group and background drawn from one creation-date distribution (log-uniform age, sparse in
+    # the past): the null must not make sparse dates look like bursts
+    rng = np.random.default_rng(8)
+    now = EPOCH.timestamp()
+    ages = np.exp(rng.uniform(np.log(30), np.log(15 * 365), 3000)) * 86400
+    acc = accounts_table([{"account_id": f"a{i}", "created_at": now - a} for i, a in enumerate(ages)])
+    posts = posts_table(np.array([f"a{i}" for i in range(3000)]), np.full(3000, now))
+    con = _con(tmp_path, posts, acc)
+    sel = [[f"a{i}" for i in rng.choice(3000, 600, replace=False)] for _ in range(5)]
+    ps = [bursts(con, s, reps=199).summary["p_value"] for s in sel]
+    assert min(ps) > 0.01  # a null drawn with replacement from the background gave 0.005 here

@@ -76,7 +76,9 @@ def forensics(dataset: Path, group_file: Path | None, cluster_file: Path | None,
         report[name] = {f.analysis: f.summary for f in findings}
         tz = findings[0].summary
         sh = findings[1].summary
-        console.print(f"  time zone: UTC{tz.get('offset', 0):+d} {tz.get('offset_ci')} — {tz.get('verdict')}; "
+        off = tz.get("offset")
+        zone = "no operator clock" if off is None else f"UTC{int(off):+d} {tz.get('offset_ci')}"
+        console.print(f"  time zone: {zone} — {tz.get('verdict')} ({tz.get('rhythm')}); "
                       f"weekend {tz.get('weekend')}; shifts: {sh.get('verdict')}")
     (out / "forensics.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
     if as_json:

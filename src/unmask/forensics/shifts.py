@@ -149,6 +149,13 @@ def shifts(
     if best_k > 1 and any(r["hours"] == 0 for r in rows):
         summary["verdict"] = f"{best_k} sub-groups with different rhythms but no hand-over (they overlap in time)"
         summary["handovers"] = []
+    elif best_k > 1 and len(handovers) > best_k:
+        # a shift owns one block of hours, so k shifts hand over k times a day; more hand-overs mean
+        # interleaved hours (schedulers posting every few hours, or mixed rhythms), not shifts
+        summary["verdict"] = (f"{best_k} sub-groups with interleaved hours ({len(handovers)} changes a day), "
+                              "not shifts")
+        summary["interleaved_changes"] = len(handovers)
+        summary["handovers"] = []
     else:
         summary["verdict"] = f"{best_k} shifts" if best_k > 1 else "no shift structure"
     weekly, stab = _weekly(con, v, ids, lab, best_k, offset)
