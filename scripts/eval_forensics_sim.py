@@ -1,9 +1,16 @@
 """Measure the forensics stage on simulator worlds (truth kept apart by ``unmask.simulate``).
 
-For each seed: operator offset of every planted operation and every organic region with >= 200
-posts (target: within ±1 h for >= 95 %), the shift farm's weekend, closures, shifts and creation
-bursts (and a size-matched organic control for false bursts), automation verdicts of benign bots
-and of the botnet, and persona author counts against the writers in truth.
+For each profile and seed: operator offset of every planted operation and every organic region with
+>= 200 posts (target: within ±1 h for >= 95 %), the shift farm's weekend, closures, shifts and
+creation bursts (and a size-matched organic control for false bursts), automation verdicts of
+benign bots and of the botnet, and persona author counts against the writers in truth.
+
+How offsets are counted: organic regions, the shift farm and its personas have one true zone
+(truth's ``utc_offset_h``) and count as hits within ±1 h. The botnet posts on a 24/7 schedule
+(its accounts' regions are decoration, no keyboard keeps a clock) and counts as a hit only when
+reported as "not human rhythm" with no offset. Sleeper cells are human-looking accounts of many
+regions (truth: about ten zones) with no common keyboard: their inferred offset is printed beside
+the truth's median but not counted.
 
     .venv/bin/python scripts/eval_forensics_sim.py [--seeds 0 1 2] [--profiles default stealth] [--scale 0.1]
                                                    [--json OUT]
