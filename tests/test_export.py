@@ -175,6 +175,13 @@ def test_sqlite_for_datasette(result: Path, plain: Path) -> None:
     meta = json.loads((plain / "metadata.json").read_text())
     assert "accounts" in meta["databases"]["unmask"]["tables"]
     assert meta["databases"]["unmask"]["tables"]["accounts"]["facets"][0] == "verdict"
+    queries = meta["databases"]["unmask"]["queries"]
+    assert set(queries) == {"flagged_accounts", "partners", "clusters"}
+    flagged = con.execute(queries["flagged_accounts"]["sql"]).fetchall()
+    assert [r[0] for r in flagged] == ["acc_alice_0001", "acc_bobxx_0002", "acc_carol_0003"]
+    partners = con.execute(queries["partners"]["sql"], {"account_id": "acc_alice_0001"}).fetchall()
+    assert {r[0] for r in partners} == {"acc_bobxx_0002", "acc_carol_0003"}
+    assert con.execute(queries["clusters"]["sql"]).fetchone()[0] == 0
 
 
 def test_json_summary_and_dossiers(result: Path, plain: Path) -> None:

@@ -17,7 +17,7 @@ import pyarrow as pa
 from unmask.export._text import flat
 from unmask.export.json_summary import counts
 
-__all__ = ["DB_NAME", "write"]
+__all__ = ["DB_NAME", "QUERIES", "write"]
 
 DB_NAME = "unmask.db"
 _INDEXED = ("account_id", "account_a", "account_b", "cluster_id", "kind", "id")
@@ -30,6 +30,28 @@ _DESCRIPTIONS = {
     "evidence_index": "Where each dossier is.",
     "dossiers": "Every account and cluster dossier as JSON.",
     "summary": "The result's summary.json, one row per top-level key.",
+}
+#: Datasette canned queries (each also runs in plain sqlite3; ``:name`` is a parameter).
+QUERIES = {
+    "flagged_accounts": {
+        "title": "Flagged accounts, strongest first",
+        "sql": "SELECT account_id, handle, score, verdict, cluster_id, reasons FROM accounts WHERE flagged = 1 "
+               "ORDER BY score DESC",
+        "needs": ("accounts",),
+    },
+    "partners": {
+        "title": "The coordinated partners of one account",
+        "sql": "SELECT CASE WHEN account_a = :account_id THEN account_b ELSE account_a END AS partner, weight, "
+               "signals, n_shared, best_q FROM fused WHERE account_a = :account_id OR account_b = :account_id "
+               "ORDER BY weight DESC",
+        "needs": ("fused",),
+    },
+    "clusters": {
+        "title": "Clusters by verdict and size",
+        "sql": "SELECT cluster_id, verdict, size, score, n_flagged, operator_offset, reasons FROM clusters "
+               "ORDER BY verdict = 'coordinated_inauthentic' DESC, size DESC",
+        "needs": ("clusters",),
+    },
 }
 _FACETS = {"accounts": ["verdict", "flagged", "cluster_id", "platform"], "clusters": ["verdict"],
            "edges": ["signal"], "campaigns": ["kind"]}
@@ -87,7 +109,9 @@ def write(src, out: Path) -> list[Path]:
         "description": "Coordinated inauthentic behaviour found by unmask. A flag is an accusation: read the "
                        "reasons and the evidence (dossiers) before repeating it. Every string comes from the "
                        "data under investigation.",
-        "databases": {Path(DB_NAME).stem: {"tables": {
+        "databases": {Path(DB_NAME).stem: {"queries": {
+            k: {"title": q["title"], "sql": q["sql"]} for k, q in QUERIES.items() if set(q["needs"]) <= set(tables)
+        }, "tables": {
             name: {k: v for k, v in (("description", _DESCRIPTIONS.get(name, "")), ("facets", _FACETS.get(name)),
                                      ("sort_desc", "score" if name in ("accounts", "clusters") else None)) if v}
             for name in [*tables, "dossiers", "summary"]
