@@ -16,7 +16,7 @@ __all__ = ["report"]
 @click.option("--max-nodes", default=300, show_default=True, type=int,
               help="Nodes drawn per cluster network (the strongest-connected first).")
 @click.option("--max-clusters", default=50, show_default=True, type=int,
-              help="Cluster cards, largest score first (every cluster stays in the tables).")
+              help="Cluster cards, most flagged members first (every cluster stays in the tables).")
 @click.option("--max-campaigns", default=12, show_default=True, type=int,
               help="Hashtags/domains charted in the campaigns section.")
 def report(result: Path, out: Path, max_nodes: int, max_clusters: int, max_campaigns: int) -> None:

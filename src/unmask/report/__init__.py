@@ -57,7 +57,7 @@ def render_report(result_dir: str | Path, out_html: str | Path, *, max_nodes: in
 
     ``max_nodes``/``max_edges``: what each cluster's network view draws (the members with the
     strongest fused weight first, then the heaviest edges among them); ``max_clusters``: cluster
-    cards (highest score first; every cluster stays in the cluster table); ``max_campaigns``:
+    cards (most flagged members first, then score; every cluster stays in the cluster table); ``max_campaigns``:
     hashtags/domains charted; ``max_dossiers``: account dossiers embedded (highest score first; the
     others show their table row and the path of their dossier file); ``max_dossier_bytes``: stop
     embedding dossiers once their JSON reaches this size (the file stays near 25 MB at 100 k accounts).

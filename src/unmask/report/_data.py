@@ -292,8 +292,9 @@ def _clusters(result: Path, accounts: dict[str, Any], acc_index: dict[str, int],
         r = {k: t[k][i] for k in keys}
         r["n_members"] = len(t["members"][i] or []) if "members" in t else r.get("size")
         rows.append(r)
-    order = sorted(range(n), key=lambda i: (-(rows[i].get("score") or 0.0), -(rows[i].get("size") or 0),
-                                            str(rows[i]["cluster_id"])))
+    # the largest operations first: most flagged members, then score, then size
+    order = sorted(range(n), key=lambda i: (-(rows[i].get("n_flagged") or 0), -(rows[i].get("score") or 0.0),
+                                            -(rows[i].get("size") or 0), str(rows[i]["cluster_id"])))
     table = [clean({k: rows[i].get(k) for k in ("cluster_id", "size", "verdict", "score", "n_flagged",
                                                 "operator_offset", "first_at", "last_at")}
                    | {"top_signal": _top_signal(rows[i].get("signal_shares"))}, max_str=200) for i in order]
@@ -406,14 +407,8 @@ def _graphs(result: Path, accounts: dict[str, Any], acc_index: dict[str, int], c
             strength[b] += w
         keep = sorted(strength, key=lambda x: (-strength[x], x))[:max_nodes]
         pos = {a: k for k, a in enumerate(keep)}
-        sub = sorted((e for e in es if e[0] in pos and e[1] in pos), key=lambda e: -e[2])[:max_edges]
-        g = ig.Graph(n=len(keep), edges=[(pos[a], pos[b]) for a, b, _, _ in sub])
-        if len(keep) > 1:
-            lay = g.layout_fruchterman_reingold(weights=[max(w, 1e-3) ** 0.5 for _, _, w, _ in sub], niter=300,
-                                                seed=np.random.default_rng(0).random((len(keep), 2)).tolist())
-            xy = np.asarray(lay.coords, dtype=float)
-        else:
-            xy = np.zeros((len(keep), 2))
+        sub = _backbone([e for e in es if e[0] in pos and e[1] in pos], max_edges)
+        xy = _layout(ig, len(keep), [(pos[a], pos[b]) for a, b, _, _ in sub])
         mx = max(strength[keep[0]], 1e-9) if keep else 1.0
         nodes = [[acc_index[a], round(float(xy[k, 0]), 3), round(float(xy[k, 1]), 3),
                   round(strength[a] / mx, 3)] for k, a in enumerate(keep)]
@@ -427,6 +422,61 @@ def _graphs(result: Path, accounts: dict[str, Any], acc_index: dict[str, int], c
         out[c] = {"nodes": nodes, "edges": edges, "signals": list(sig_codes),
                   "members_with_edges": len(strength), "edges_total": len(es)}
     return out
+
+
+def _backbone(es: list[tuple[str, str, float, list[str]]], most: int) -> list[tuple[str, str, float, list[str]]]:
+    """Every node's two strongest edges (no drawn node left hanging), then the heaviest of the rest up
+    to ``most`` edges in all."""
+    es = sorted(es, key=lambda e: (-e[2], e[0], e[1]))
+    picked: set[int] = set()
+    deg: dict[str, int] = defaultdict(int)
+    for k, (a, b, _, _) in enumerate(es):
+        if deg[a] < 2 or deg[b] < 2:
+            picked.add(k)
+            deg[a] += 1
+            deg[b] += 1
+    for k in range(len(es)):
+        if len(picked) >= most:
+            break
+        picked.add(k)
+    return [es[k] for k in sorted(picked)]  # the backbone (at most 2 per node) may exceed ``most``
+
+
+def _layout(ig: Any, n: int, edges: list[tuple[int, int]]) -> np.ndarray:
+    """Node positions: Fruchterman-Reingold then Kamada-Kawai per connected component, scaled by its
+    5-95 % spread, components packed in rows (one layout of a disconnected graph squeezes the big
+    component and scatters the small ones)."""
+    xy = np.zeros((n, 2))
+    if n <= 1:
+        return xy
+    g = ig.Graph(n=n, edges=edges)
+    comps = sorted(g.connected_components(), key=len, reverse=True)
+    boxes = []
+    for comp in comps:
+        if len(comp) == 1:
+            boxes.append((comp, np.zeros((1, 2)), 1.0))
+            continue
+        sg = g.induced_subgraph(comp)
+        seed = np.random.default_rng(0).random((len(comp), 2)).tolist()
+        c = np.asarray(sg.layout_fruchterman_reingold(niter=300, seed=seed).coords, dtype=float)
+        if len(comp) <= 400:  # Kamada-Kawai spreads dense groups evenly instead of balling them up
+            c = np.asarray(sg.layout_kamada_kawai(seed=c.tolist()).coords, dtype=float)
+        lo, hi = np.percentile(c, 5, axis=0), np.percentile(c, 95, axis=0)
+        c = (c - lo)
+        span = max(float((hi - lo).max()), 1e-9)
+        size = math.sqrt(len(comp)) * 2.0  # area grows with the component's size
+        boxes.append((comp, c / span * size, size))
+    width = max(sum(b[2] + 1 for b in boxes) ** 0.5 * 3, boxes[0][2] + 1)
+    x = y = row_h = 0.0
+    for comp, c, size in boxes:
+        if x > 0 and x + size > width:
+            x, y, row_h = 0.0, y + row_h + 1.0, 0.0
+        for k, v in enumerate(comp):
+            xy[v] = c[k] + (x, y)
+        x += size + 1.0
+        row_h = max(row_h, size)
+    xy[:, 1] = -xy[:, 1]  # first row on top
+    return xy
 
 
 def _sql_path(p: Path) -> str:

@@ -211,7 +211,7 @@
     var svg = sv("svg", { viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img", "aria-label": opts.aria || "chart" });
     var pw = (W - L - R) / Math.max(n, 1), ph = H - B - T;
     svg.appendChild(sv("line", { "class": "axis", x1: L, y1: T + ph, x2: W - R, y2: T + ph }));
-    [0, 0.5, 1].forEach(function (f) {
+    (max >= 4 ? [0, 0.5, 1] : [0, 1]).forEach(function (f) {
       var y = T + ph - f * ph;
       if (f > 0) svg.appendChild(sv("line", { "class": "grid", x1: L, y1: y, x2: W - R, y2: y }));
       svg.appendChild(sv("text", { x: L - 4, y: y + 4, "text-anchor": "end", text: opts.yfmt ? opts.yfmt(f * max, f) : fint(f * max) }));
@@ -523,7 +523,7 @@
         { key: "first_at", label: "active", sortv: function (i) { return T[i].first_at || ""; }, cell: function (i) { return fday(T[i].first_at) + " → " + fday(T[i].last_at); } }
       ]
     });
-    tb.appendChild(h("p", { "class": "muted small" }, fint(cl.n) + " clusters; cards follow for the " + cl.cards.length + " with the highest score."));
+    tb.appendChild(h("p", { "class": "muted small" }, fint(cl.n) + " clusters, those with the most flagged accounts first; a card follows for each of the first " + cl.cards.length + "."));
     tb.appendChild(dt.el);
     cl.cards.forEach(function (card, k) { body.appendChild(clusterCard(card, k === 0)); });
   }
@@ -689,7 +689,12 @@
     return wrap;
   }
   function creationChart(p, bursts) {
-    var bins = p.bins || [], unit = p.unit || "day", days = bins.map(function (b) { return b[0]; });
+    var bins = p.bins || [], unit = p.unit || "day";
+    var lo = 0, hi = bins.length - 1;   // leave out the long empty stretches before and after the cluster's accounts
+    while (lo < hi && !bins[lo][1]) lo++;
+    while (hi > lo && !bins[hi][1]) hi--;
+    bins = bins.slice(Math.max(0, lo - 2), hi + 3);
+    var days = bins.map(function (b) { return b[0]; });
     var vals = bins.map(function (b) { return b[1] || 0; }), bg = bins.map(function (b) { return b[2]; });
     var n = days.length, step = Math.ceil(n / 200);
     if (step > 1) {
@@ -728,7 +733,7 @@
     g.edges.forEach(function (e) { maxw = Math.max(maxw, e[2] || 0); });
     g.nodes.forEach(function (n, k) {
       var row = n[0];
-      graph.addNode("n" + k, { x: n[1], y: n[2], size: 3 + 9 * Math.sqrt(Math.max(0, n[3] || 0)), color: vcolor(vOf(row)), label: vis(label(row)).slice(0, 60), row: row });
+      graph.addNode("n" + k, { x: n[1], y: n[2], size: 2.5 + 7 * Math.sqrt(Math.max(0, n[3] || 0)), color: vcolor(vOf(row)), label: vis(label(row)).slice(0, 60), row: row });
     });
     g.edges.forEach(function (e) {
       var a = "n" + e[0], b = "n" + e[1];
