@@ -10,9 +10,11 @@ hashes (:mod:`unmask.export._pseudo`) consistently in every table, graph and dos
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -101,13 +103,14 @@ class Source:
 
     @cached_property
     def _dossier_names(self) -> list[tuple[str, str, str, Path]]:
-        out, seen = [], set()
+        out: list[tuple[str, str, str, Path]] = []
+        seen: set[tuple[str, str]] = set()
         for kind, key, p in self.result.dossier_paths():
             new = self.pseudo.text(key) if self.pseudo and kind == "account" else key
             stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in new).lstrip(".")[:80] or "_"
-            if stem in seen or stem != new:
-                stem = f"{stem}-{len(seen)}"
-            seen.add(stem)
+            if stem != new or (kind, stem.lower()) in seen:  # changed, or clashing on a case-blind file system
+                stem = f"{stem}-{len(out)}"
+            seen.add((kind, stem.lower()))
             out.append((kind, new, f"evidence/{kind}s/{stem}.json", p))
         return out
 
@@ -115,10 +118,8 @@ class Source:
         """(kind, id, path relative to the export) of every dossier the export writes."""
         return [(k, i, rel) for k, i, rel, _ in self._dossier_names]
 
-    def dossiers(self):
+    def dossiers(self) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
         """(kind, id, relative path, dossier) of every dossier, pseudonymised if asked."""
-        import json
-
         for kind, key, rel, p in self._dossier_names:
             d = json.loads(p.read_text(encoding="utf-8"))
             yield kind, key, rel, (self.pseudo.json(d) if self.pseudo else d)
