@@ -405,7 +405,7 @@ def _graphs(result: Path, accounts: dict[str, Any], acc_index: dict[str, int], c
         for a, b, w, _ in es:
             strength[a] += w
             strength[b] += w
-        keep = sorted(strength, key=lambda x: (-strength[x], x))[:max_nodes]
+        keep = [a for a in sorted(strength, key=lambda x: (-strength[x], x)) if a in acc_index][:max_nodes]
         pos = {a: k for k, a in enumerate(keep)}
         sub = _backbone([e for e in es if e[0] in pos and e[1] in pos], max_edges)
         xy = _layout(ig, len(keep), [(pos[a], pos[b]) for a, b, _, _ in sub])
