@@ -126,6 +126,7 @@ def test_gephi_csv(result: Path, plain: Path) -> None:
     assert list(edges[0])[:4] == ["Source", "Target", "Weight", "Type"]
     assert {n["Id"] for n in nodes} == _graph_nodes(result)
     assert {e["Type"] for e in edges} == {"Undirected"}
+    assert next(n for n in nodes if n["Id"] == "acc_davex_0004")["Label"] == "dave\ufffd\ufffd\ufffd[31mred"
     assert len(edges) == pq.read_metadata(result / "fused.parquet").num_rows
 
 
@@ -362,6 +363,11 @@ def test_end_to_end_simulated_world(tmp_path: Path) -> None:
         sum(a["flagged"] for a in byid.values())
     n_doss = con.execute("SELECT count(*) FROM dossiers WHERE kind = 'account'").fetchone()[0]
     assert n_doss >= sum(a["flagged"] for a in byid.values())
+    top = max((a for a in byid.values() if a["flagged"]), key=lambda a: a["score"])
+    r = CliRunner().invoke(cli, ["explain", str(res), top["handle"].upper()])
+    assert r.exit_code == 0 and top["account_id"] in r.output and top["verdict"] in r.output, r.output
+    r = CliRunner().invoke(cli, ["explain", str(res), top["account_id"], "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["account_id"] == top["account_id"]
     ps = tmp_path / "export_p"
     export(res, ps, "all", pseudonymize=True, salt=SALT)
     g = nx.read_gexf(ps / "graph.gexf")
