@@ -19,7 +19,12 @@ __all__ = ["report"]
               help="Cluster cards, most flagged members first (every cluster stays in the tables).")
 @click.option("--max-campaigns", default=12, show_default=True, type=int,
               help="Hashtags/domains charted in the campaigns section.")
-def report(result: Path, out: Path, max_nodes: int, max_clusters: int, max_campaigns: int) -> None:
+@click.option("--max-dossiers", default=2000, show_default=True, type=int,
+              help="Account dossiers embedded, highest score first (the others are referenced by path).")
+@click.option("--max-dossier-mb", default=8.0, show_default=True, type=float,
+              help="Stop embedding dossiers once they take this many MB of the file.")
+def report(result: Path, out: Path, max_nodes: int, max_clusters: int, max_campaigns: int, max_dossiers: int,
+           max_dossier_mb: float) -> None:
     """Write the investigation report of RESULT (a directory written by `unmask detect`) as one HTML file.
 
     The file embeds its data and scripts, makes no network request, and shows every string from the
@@ -29,7 +34,8 @@ def report(result: Path, out: Path, max_nodes: int, max_clusters: int, max_campa
 
     try:
         path = render_report(result, out, max_nodes=max_nodes, max_clusters=max_clusters,
-                             max_campaigns=max_campaigns)
+                             max_campaigns=max_campaigns, max_dossiers=max_dossiers,
+                             max_dossier_bytes=int(max_dossier_mb * 1e6))
     except (FileNotFoundError, ValueError) as e:
         raise click.ClickException(str(e)) from e
     size = path.stat().st_size
