@@ -39,8 +39,11 @@ def export(ctx: click.Context, result: Path, out_dir: Path, formats: str, pseudo
         if ctx.get_parameter_source("salt") == click.core.ParameterSource.COMMANDLINE:
             raise click.UsageError("--salt goes with --pseudonymize")
         salt = None
+    console = Console(stderr=True)
     try:
-        rep = run_export(result, out_dir, formats, pseudonymize=pseudonymize, salt=salt)
+        with console.status("exporting") as status:
+            rep = run_export(result, out_dir, formats, pseudonymize=pseudonymize, salt=salt,
+                             progress=lambda name: status.update(f"writing {name}"))
     except ExportError as e:
         raise click.UsageError(str(e)) from e
     except ResultError as e:
@@ -53,7 +56,6 @@ def export(ctx: click.Context, result: Path, out_dir: Path, formats: str, pseudo
                                                "seconds": rep.seconds[k]} for k, v in rep.files.items()}},
                               indent=2))
         return
-    console = Console(stderr=True)
     t = Table("format", "files", "size", "seconds")
     for k, v in rep.files.items():
         t.add_row(k, str(len(v)), f"{sizes[k] / 1e6:.2f} MB", f"{rep.seconds[k]:.2f}")

@@ -14,7 +14,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -207,12 +207,14 @@ def export(
     *,
     pseudonymize: bool = False,
     salt: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ExportReport:
     """Write ``result`` to ``out_dir`` in ``formats`` (names of :data:`FORMATS`, or ``"all"``).
 
     With ``pseudonymize`` and no ``salt``, a random salt is made and written to
     ``<out_dir>.salt`` (mode 600) beside the output; ``out_dir`` must then be new or empty so no
-    earlier, clear-text export is left mixed in.
+    earlier, clear-text export is left mixed in. ``progress`` is called with each format's name as
+    it starts.
     """
     res = result if isinstance(result, Result) else Result(result)
     names = parse_formats(formats)
@@ -236,6 +238,8 @@ def export(
     out.mkdir(parents=True, exist_ok=True)
     src = Source(res, pseudo)
     for name in names:
+        if progress:
+            progress(name)
         t0 = time.perf_counter()
         mod = importlib.import_module(FORMATS[name])
         rep.files[name] = list(mod.write(src, out))
