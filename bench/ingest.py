@@ -1,7 +1,11 @@
-"""Ingest throughput and peak memory: the IRA set and generated IO-archive files of growing size.
+"""Ingest throughput and peak memory: the IRA set, generated IO-archive files of growing size and
+JSON lines (twarc2 pages and Jetstream events written by ``unmask simulate``).
 
-Prints a table (input, rows, seconds, rows/s, peak RSS). Each ingest runs in a fresh process so
-its peak memory is its own. Usage: ``python bench/ingest.py [--sizes 1000000 5000000]``.
+Prints a table (input, rows, wall seconds, CPU seconds, rows/s, peak RSS) and the machine's load
+average: on a shared machine the wall time depends on the other jobs, the CPU seconds much less.
+Each ingest runs in a fresh process so its peak memory is its own. Usage::
+
+    python bench/ingest.py [--sizes 1000000 5000000] [--json-scale 0.1] [--json-file BIG.jsonl ...]
 """
 
 from __future__ import annotations
@@ -9,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -72,29 +75,48 @@ def generate_io_archive(path: Path, rows: int, seed: int = 7) -> None:
 def run_ingest(inputs: list[Path], out: Path) -> dict:
     """Ingest in a child process; return counts, seconds and the child's peak RSS."""
     code = (
-        "import json, sys, unmask; r = unmask.ingest_files(sys.argv[2:], sys.argv[1]); "
-        "print(json.dumps(r.totals() | {'errors': [f.error for f in r.files if f.error]}))"
+        "import json, resource, sys, unmask; r = unmask.ingest_files(sys.argv[2:], sys.argv[1]); "
+        "u = resource.getrusage(resource.RUSAGE_SELF); "
+        "print(json.dumps(r.totals() | {'errors': [f.error for f in r.files if f.error], "
+        "'cpu': u.ru_utime + u.ru_stime, 'peak_mb': u.ru_maxrss / 1024}))"
     )
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
     res = subprocess.run([sys.executable, "-c", code, str(out), *map(str, inputs)],
                          capture_output=True, text=True, check=True)
     secs = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out_json = json.loads(res.stdout.strip().splitlines()[-1])
-    out_json.update(seconds=secs, peak_mb=max(peak, before) / 1024)
+    out_json.update(seconds=secs)
     return out_json
+
+
+def simulated_json(workdir: Path, fmt: str, scale: float) -> Path:
+    """The JSON-lines file ``unmask simulate --format FMT`` writes at ``scale`` (cached)."""
+    world = workdir / f"world-{fmt}-{scale:g}"
+    found = sorted((world / "input").glob(f"simulated_{fmt}.jsonl")) if world.exists() else []
+    if not found:
+        shutil.rmtree(world, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "unmask", "simulate", "-o", str(world), "--format", fmt,
+                        "--scale", str(scale), "--seed", "1"], check=True, capture_output=True)
+        found = sorted((world / "input").glob(f"simulated_{fmt}.jsonl"))
+    return found[0]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", type=int, nargs="*", default=[1_000_000, 5_000_000])
+    ap.add_argument("--json-scale", type=float, default=0.1,
+                    help="scale of the simulated twarc2/jetstream worlds (1 is about a million posts); 0 skips")
+    ap.add_argument("--json-file", type=Path, nargs="*", default=[], help="more JSON files to time (format sniffed)")
+    ap.add_argument("--skip-csv", action="store_true", help="time only the JSON inputs")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "unmask-bench-ingest")
     args = ap.parse_args()
+    load_before = os.getloadavg()
     args.workdir.mkdir(parents=True, exist_ok=True)
     rows = []
     ira = [SHARED / "ira" / "tweets.csv.gz", SHARED / "ira" / "authors.csv"]
-    if all(p.exists() for p in ira):
+    if args.skip_csv:
+        ira, args.sizes = [], []
+    if ira and all(p.exists() for p in ira):
         from unmask.ingest import READERS
 
         if "ira" in READERS:
@@ -110,13 +132,24 @@ def main() -> None:
         out = args.workdir / f"ds-{n}"
         shutil.rmtree(out, ignore_errors=True)
         rows.append((f"generated IO-archive CSV ({src.stat().st_size / 1e9:.2f} GB)", run_ingest([src], out)))
-    print(f"\n{'input':<42} {'records':>10} {'ingested':>10} {'rejected':>9} {'seconds':>8} {'rows/s':>10} {'peak MB':>8}")
+    jsons = []
+    if args.json_scale > 0:
+        jsons = [simulated_json(args.workdir, f, args.json_scale) for f in ("twarc2", "jetstream")]
+    for src in [*jsons, *args.json_file]:
+        out = args.workdir / f"ds-{src.stem}"
+        shutil.rmtree(out, ignore_errors=True)
+        rows.append((f"{src.name[:28]} ({src.stat().st_size / 1e9:.2f} GB)", run_ingest([src], out)))
+    print(f"\n{'input':<42} {'records':>10} {'ingested':>10} {'rejected':>9} {'seconds':>8} {'CPU s':>7} "
+          f"{'rows/s':>10} {'peak MB':>8}")
     for name, r in rows:
         print(f"{name:<42} {r['records']:>10,} {r['ingested']:>10,} {r['rejected']:>9,} {r['seconds']:>8.1f} "
-              f"{r['records'] / r['seconds']:>10,.0f} {r['peak_mb']:>8.0f}")
+              f"{r['cpu']:>7.1f} {r['records'] / r['seconds']:>10,.0f} {r['peak_mb']:>8.0f}")
         if r["errors"]:
             print("   errors:", r["errors"])
-    print(f"\nmachine: {os.cpu_count()} cores; unmask ingest in a fresh process per input")
+    load = ", ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(load_before, os.getloadavg(), strict=True))
+    print(f"\nmachine: {os.cpu_count()} cores; load average (1/5/15 min) before/after: {load}; "
+          f"memory limit {os.environ.get('UNMASK_MEMORY_LIMIT', '1536MB (default)')}; "
+          "unmask ingest in a fresh process per input")
 
 
 if __name__ == "__main__":

@@ -275,13 +275,17 @@ def _ingest_one(
     part = ds.next_part("posts")
     tmp = part.with_suffix(".parquet.tmp")
     existing = ds.parts("posts")
-    repeats = con.execute(
-        "SELECT count(*) - count(DISTINCT (platform, post_id)) FROM stage_posts WHERE _err_reason IS NULL"
-    ).fetchone()[0]
-    if repeats:
-        source = """(SELECT * FROM (
-                SELECT *, row_number() OVER (PARTITION BY platform, post_id ORDER BY _record) AS _rn
-                FROM stage_posts WHERE _err_reason IS NULL) WHERE _rn = 1)"""
+    # repeated keys, and the row each keeps (the first record; within a record, e.g. a twarc2
+    # page, the first row): an aggregate over the keys alone, not a window over whole rows
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _repeats AS
+        SELECT platform, post_id, min(struct_pack(r := _record, i := rowid)).i AS keep
+        FROM stage_posts WHERE _err_reason IS NULL GROUP BY platform, post_id HAVING count(*) > 1"""
+    )
+    if con.execute("SELECT count(*) FROM _repeats").fetchall()[0][0]:
+        source = """(SELECT p.* FROM stage_posts AS p LEFT JOIN _repeats AS d
+                ON d.platform = p.platform AND d.post_id = p.post_id
+                WHERE p._err_reason IS NULL AND (d.keep IS NULL OR d.keep = p.rowid))"""
     else:
         source = "(SELECT * FROM stage_posts WHERE _err_reason IS NULL)"
     anti = (
@@ -295,6 +299,7 @@ def _ingest_one(
         TO {sql_lit(tmp.as_posix())} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 500000)"""
     )
     ingested = con.execute(f"SELECT count(*) FROM read_parquet({sql_lit(tmp.as_posix())})").fetchone()[0]
+    con.execute("DROP TABLE _repeats")
     if ingested:
         os.replace(tmp, part)
     else:

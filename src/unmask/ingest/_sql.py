@@ -149,7 +149,8 @@ _MACROS = [
     r"""
     CREATE OR REPLACE MACRO unmask_id(s) AS
         CASE WHEN unmask_nullif_blank(s) IS NULL THEN NULL
-             WHEN regexp_matches(trim(s), '^[0-9]+\.0+$') THEN regexp_replace(trim(s), '\.0+$', '')
+             -- the regex only where there is a '.': most ids are plain digits
+             WHEN contains(s, '.') AND regexp_matches(trim(s), '^[0-9]+\.0+$') THEN regexp_replace(trim(s), '\.0+$', '')
              ELSE trim(s) END
     """,
     # Counts written as '19816', '19816.0' or blank.

@@ -110,7 +110,8 @@ class IOArchiveReader(Reader):
                 "snapshot_at": "s.t",
                 "snapshot_source": "'post'",
             },
-            f"""(SELECT unmask_id(userid) AS account_id, arg_max(struct_pack(
+            # the latest row per account is picked on the raw columns; its fields are cleaned after
+            f"""(SELECT account_id, struct_pack(
                     user_screen_name := unmask_nullif_blank(user_screen_name),
                     user_display_name := unmask_nullif_blank(user_display_name),
                     user_profile_description := unmask_nullif_blank(user_profile_description),
@@ -120,9 +121,14 @@ class IOArchiveReader(Reader):
                     followers := unmask_count(follower_count),
                     following := unmask_count(following_count),
                     account_language := unmask_nullif_blank(account_language),
-                    t := {_TIME}), struct_pack(t := {_TIME}, r := _record)) AS s
-                FROM records WHERE unmask_id(userid) IS NOT NULL AND {_TIME} IS NOT NULL
-                GROUP BY 1)""",
+                    t := {_TIME}) AS s
+                FROM (SELECT account_id, unnest(r) FROM (
+                    SELECT unmask_id(userid) AS account_id, arg_max(struct_pack(
+                        user_screen_name, user_display_name, user_profile_description, user_reported_location,
+                        user_profile_url, account_creation_date, follower_count, following_count,
+                        account_language, tweet_time), struct_pack(t := {_TIME}, r := _record)) AS r
+                    FROM records WHERE unmask_id(userid) IS NOT NULL AND {_TIME} IS NOT NULL
+                    GROUP BY 1)))""",
             platform=self.platform,
         )
         ctx.note("account profiles come from per-tweet copies; the latest copy per account is kept")
