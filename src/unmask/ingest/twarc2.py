@@ -36,6 +36,12 @@ _TWEET = (
     '"author": ' + _USER + ', "in_reply_to_user": ' + _USER + ', "__twarc": {"retrieved_at": "VARCHAR"}}'
 )
 
+#: What a page line holds besides its data: parsed once per line, straight into typed lists.
+_PAGE = (
+    '{"__twarc": {"retrieved_at": "VARCHAR"}, "includes": {"users": [' + _USER + '], '
+    '"tweets": [{"id": "VARCHAR", "author_id": "VARCHAR"}]}}'
+)
+
 _TIME = "TRY_CAST({} AS TIMESTAMPTZ)"
 
 
@@ -110,8 +116,9 @@ class Twarc2Reader(Reader):
                    CASE data_type WHEN 'ARRAY' THEN json_array_length(line, '$.data')
                                   WHEN 'OBJECT' THEN 1 ELSE 0 END AS n_data
             FROM (SELECT _record, line, json_type(line, '$.data') AS data_type, json_keys(line) AS keys,
-                         json_extract_string(line, '$.__twarc.retrieved_at') AS retrieved_at
-                  FROM lines)"""
+                         p.__twarc.retrieved_at AS retrieved_at, p.includes.users AS inc_users,
+                         p.includes.tweets AS inc_tweets
+                  FROM (SELECT _record, line, json_transform(line, '{_PAGE}') AS p FROM lines))"""
         )
         is_tweet = "(list_contains(keys, 'id') AND data_type IS NULL)"
         # every line that is not a page is one record; a page holds as many as its data
@@ -151,9 +158,7 @@ class Twarc2Reader(Reader):
         c.execute(
             """CREATE OR REPLACE TEMP TABLE t2_ref AS
             SELECT id, any_value(author_id) AS author_id FROM (
-                SELECT json_extract_string(r, '$.id') AS id, json_extract_string(r, '$.author_id') AS author_id
-                FROM (SELECT unnest(json_extract(line, '$.includes.tweets[*]')) AS r FROM t2_lines
-                      WHERE json_type(line, '$.includes.tweets') = 'ARRAY')
+                SELECT r.id, r.author_id FROM (SELECT unnest(inc_tweets) AS r FROM t2_lines)
                 UNION ALL
                 SELECT r.id, coalesce(r.author_id, r.author.id) FROM (SELECT unnest(t.referenced_tweets) AS r FROM t2)
             ) WHERE id IS NOT NULL AND author_id IS NOT NULL GROUP BY id"""
@@ -215,13 +220,12 @@ class Twarc2Reader(Reader):
         c.execute(
             f"""CREATE OR REPLACE TEMP TABLE t2_snap AS
             SELECT u, t_at, _record, src FROM (
-                SELECT json_transform(u, '{_USER}') AS u, t_at, _record, 'post' AS src FROM (
-                    SELECT unnest(json_extract(l.line, '$.includes.users[*]')) AS u, l._record,
-                           {when.format("p.t_max")} AS t_at
+                SELECT u, t_at, _record, 'post' AS src FROM (
+                    SELECT unnest(l.inc_users) AS u, l._record, {when.format("p.t_max")} AS t_at
                     FROM t2_lines AS l LEFT JOIN (
                         SELECT _record, max({_TIME.format("t.created_at")}) AS t_max FROM t2 GROUP BY 1
                     ) AS p USING (_record)
-                    WHERE json_type(l.line, '$.includes.users') = 'ARRAY')
+                    WHERE l.inc_users IS NOT NULL)
                 UNION ALL
                 SELECT unnest([t.author, t.in_reply_to_user]) AS u, {when.format(_TIME.format("t.created_at"))},
                        _record, 'post' FROM t2 WHERE NOT is_user
