@@ -29,9 +29,9 @@ NGRAM_BUCKETS = 64
 
 
 def _post_features_sql(v: str, limit: int) -> str:
-    fw = ", ".join(
-        f"len(regexp_extract_all(lt, '\\b{w}\\b')) / nw AS fw_{w}" for w in FUNCTION_WORDS
-    )
+    # one word histogram per post (ASCII word tokens, the words a regex word boundary delimits),
+    # then a lookup per function word: one pass instead of a regex per word
+    fw = ", ".join(f"coalesce(wc['{w}'], 0) / nw AS fw_{w}" for w in FUNCTION_WORDS)
     pu = ", ".join(
         f"(length(t) - length(replace(t, '{c.replace(chr(39), chr(39) * 2)}', ''))) / nc AS p_{k}"
         for k, c in PUNCT.items()
@@ -49,7 +49,8 @@ def _post_features_sql(v: str, limit: int) -> str:
              CAST(regexp_matches(t, '[.!?…]\\s*$') AS DOUBLE) AS ends_punct,
              len(regexp_extract_all(t, '[\\x{{1F000}}-\\x{{1FAFF}}\\x{{2600}}-\\x{{27BF}}\\x{{2190}}-\\x{{21FF}}\\x{{203C}}\\x{{2049}}\\x{{2B00}}-\\x{{2BFF}}]')) / nc AS emoji_share,
              ln(nc) AS log_chars
-      FROM (SELECT account_id, post_id, created_at, client, text AS t, lower(text) AS lt,
+      FROM (SELECT account_id, post_id, created_at, client, text AS t,
+                   list_histogram(string_split_regex(lower(text), '[^0-9a-z_]+')) AS wc,
                    greatest(len(regexp_extract_all(text, '\\w+')), 1) * 1.0 AS nw, greatest(length(text), 1) * 1.0 AS nc,
                    row_number() OVER (PARTITION BY account_id ORDER BY hash(post_id)) AS rn
             FROM {v} WHERE text IS NOT NULL AND length(trim(text)) > 0 AND kind <> 'repost')
@@ -71,9 +72,13 @@ def style_matrix(con: duckdb.DuckDBPyConnection, v: str, *, limit: int = 5000,
             if c not in ("account_id", "post_id", "created_at", "client", "t", "h")]
     base = con.sql(f"SELECT {', '.join(cols)} FROM fx_style_k ORDER BY i").fetchnumpy()
     x = np.column_stack([np.asarray(base[c], float) for c in cols]) if cols else np.zeros((keys.num_rows, 0))
+    # a histogram of hashed character 3-grams per post, built as a list (lower-cased once): about
+    # three times faster than a join of every post with its character positions
     ng = con.execute(
-        f"""SELECT i, hash(substr(lower(t), g, 3)) % {NGRAM_BUCKETS} AS b, count(*) AS n
-            FROM fx_style_k, range(1, greatest(length(t) - 1, 1)) r(g) GROUP BY ALL"""
+        f"""SELECT i, unnest(map_keys(m)) AS b, unnest(map_values(m)) AS n FROM (
+              SELECT i, list_histogram(list_transform(range(1, greatest(length(lt) - 1, 1)),
+                                                      lambda g: hash(substr(lt, g, 3)) % {NGRAM_BUCKETS})) AS m
+              FROM (SELECT i, lower(t) AS lt FROM fx_style_k))"""
     ).fetchnumpy()
     grams = np.zeros((keys.num_rows, NGRAM_BUCKETS))
     np.add.at(grams, (ng["i"].astype(int), ng["b"].astype(int)), ng["n"])
