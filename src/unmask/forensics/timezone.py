@@ -283,6 +283,15 @@ def timezone(
     ``posts`` (and ``accounts``, if present) must be views on ``con``. The evidence table has one
     row per account: posts, own offset (accounts with ``min_account_posts`` or more), claimed
     location and its offset, and a mismatch flag.
+
+    ``summary["offset"]`` is the operator's UTC offset, or None when nothing keeps a human clock
+    (a 24/7 schedule with no shifts, weekends or closures). ``rhythm`` says which kind of day the
+    group keeps and ``source`` where the offset comes from: "daily rhythm" (template fit,
+    ``rhythm_offset``), "calendar" (weekends/closures turning over at local midnight on a day
+    with no night trough) or "calendar + shift hand-overs" (a round-the-clock shift operation that
+    closes and reopens at a hand-over, the reopening shift taken to start at 07 local); see
+    :func:`_operator_clock`. ``calendar_offset``/``calendar_lr`` and ``handovers_utc`` are the
+    evidence.
     """
     v = scope(con, accounts)
     dh = con.execute(
