@@ -32,7 +32,7 @@ from unmask import __version__
 from unmask.coordinate import coordinate
 from unmask.dataset import Dataset
 from unmask.engine import connect
-from unmask.forensics import automation, bursts, profile_score, shifts, timezone
+from unmask.forensics import automation, bursts, persona, profile_score, shifts, timezone
 from unmask.forensics._common import _jsonable
 from unmask.network.fusion import fuse
 from unmask.schema import SCHEMA_VERSION
@@ -126,6 +126,7 @@ def detect(
     account_features(con)
     model = load_model()
     thr = score_accounts(con, threshold=cfg["verdict"]["threshold"], time_window=cc["time_window"], model=model)
+    _personas(con, out)
     timings["verdict"] = round(time.perf_counter() - t0, 3)
 
     say("write")
@@ -155,7 +156,7 @@ def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path,
                fcfg: dict[str, Any]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
     """Account-wide automation + profile score; group analyses per large-enough cluster.
 
-    Registers ``d_auto``, ``d_prof``, ``d_cfx``, ``d_cburst``, ``d_tzacc``; returns the per-cluster
+    Registers ``d_auto``, ``d_prof``, ``d_cfx``, ``d_cburst``, ``d_cpattern``, ``d_tzacc``; returns the per-cluster
     headline and the plot data for the dossiers.
     """
     coordinated = [r[0] for r in con.execute(
@@ -186,6 +187,7 @@ def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path,
     cfx: dict[int, dict[str, Any]] = {}
     plots: dict[int, dict[str, Any]] = {}
     burst_rows: list[dict[str, Any]] = []
+    pattern_rows: list[dict[str, Any]] = []
     tz_rows: list[pa.Table] = []
     for cid in chosen:
         acc = members[int(cid)]
@@ -232,6 +234,17 @@ def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path,
         if is_burst:
             burst_rows += [{"account_id": r["account_id"], "in_burst": True}
                            for r in bu.table.select(["account_id", "in_burst_window"]).to_pylist() if r["in_burst_window"]]
+        # profile patterns count only where the cluster has them far more than the background
+        pats = bu.summary.get("profile_patterns") or {}
+        sig_pats = [k for k in ("handle_name_8_digits", "default_image")
+                    if (pats.get(k) or {}).get("p") is not None and pats[k]["p"] <= 0.001
+                    and pats[k]["group_share"] > pats[k]["background_share"]]
+        cfx[int(cid)]["profile_patterns"] = sig_pats
+        if sig_pats and bu.table.num_rows:
+            for r in bu.table.select(["account_id", *sig_pats]).to_pylist():
+                pattern_rows.append({"account_id": r["account_id"],
+                                     "handle_pattern": bool(r.get("handle_name_8_digits")),
+                                     "default_image": bool(r.get("default_image"))})
         if tz.table.num_rows and "mismatch" in tz.table.column_names:
             tz_rows.append(tz.table.select(["account_id", "claimed_offset", "mismatch"]))
     cf_tab = pa.table({
@@ -248,6 +261,12 @@ def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path,
         "account_id": pa.array([r["account_id"] for r in burst_rows], pa.string()),
         "in_burst": pa.array([True] * len(burst_rows), pa.bool_())}))
     con.execute("CREATE OR REPLACE TEMP TABLE d_cburst AS SELECT DISTINCT account_id, true AS in_burst FROM d_cburst_arrow")
+    con.register("d_cpattern_arrow", pa.table({
+        "account_id": pa.array([r["account_id"] for r in pattern_rows], pa.string()),
+        "handle_pattern": pa.array([r["handle_pattern"] for r in pattern_rows], pa.bool_()),
+        "default_image": pa.array([r["default_image"] for r in pattern_rows], pa.bool_())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE d_cpattern AS SELECT account_id, bool_or(handle_pattern) AS handle_pattern, "
+                "bool_or(default_image) AS default_image FROM d_cpattern_arrow GROUP BY 1")
     tz_all = pa.concat_tables(tz_rows) if tz_rows else pa.table({
         "account_id": pa.array([], pa.string()), "claimed_offset": pa.array([], pa.float64()),
         "mismatch": pa.array([], pa.bool_())})
@@ -255,6 +274,23 @@ def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path,
     con.execute("CREATE OR REPLACE TEMP TABLE d_tzacc AS SELECT account_id, any_value(claimed_offset) AS claimed_offset, "
                 "bool_or(coalesce(mismatch, false)) AS mismatch FROM d_tzacc_arrow GROUP BY 1")
     return cfx, plots
+
+
+def _personas(con: duckdb.DuckDBPyConnection, out: Path, *, min_posts: int = 300, limit: int = 50) -> None:
+    """Accounts flagged because the flagged network amplifies them: test whether many hands write them."""
+    rows = con.execute(
+        f"SELECT account_id FROM d_scored WHERE flagged AND n_posts >= {int(min_posts)} AND "
+        f"reasons[1] LIKE 'amplified by the flagged accounts%' ORDER BY n_posts DESC, account_id LIMIT {int(limit)}"
+    ).fetchall()
+    for (acc,) in rows:
+        f = persona(con, acc)
+        f.analysis = f"persona_{_slug(acc)}"
+        f.write(out / "forensics" / "personas")
+        sm = f.summary
+        if sm.get("single_author_rejected"):
+            text = (f"written by about {sm.get('authors')} hands: a single author is rejected "
+                    f"(p = {float(sm.get('p_single_author', 1.0)):.2g})")
+            con.execute("UPDATE d_scored SET reasons = reasons[1:1] || [?] || reasons[2:] WHERE account_id = ?", [text, acc])
 
 
 _ACCOUNT_COLUMNS = (
@@ -443,7 +479,7 @@ def _write_dossiers(con: duckdb.DuckDBPyConnection, out: Path, vcfg: dict[str, A
         """
     )
     feats = ", ".join(f"{f.name} := s.{f.name}" for f in FEATURES)
-    rel = con.execute(
+    rel = con.sql(
         f"""
         SELECT s.account_id, s.handle, s.platform, s.score, s.flagged, s.verdict, s.cluster_id, s.reasons,
                struct_pack(n_posts := s.n_posts, n_partners := s.n_partners, best_q := s.best_q_any,
@@ -469,7 +505,7 @@ def _write_dossiers(con: duckdb.DuckDBPyConnection, out: Path, vcfg: dict[str, A
             (ev / path).write_text(json.dumps(d, default=_jsonable, ensure_ascii=False, indent=1), encoding="utf-8")
             index.append(("account", d["account_id"], path))
     # cluster dossiers
-    cl = con.execute("SELECT * FROM d_clusters_out ORDER BY cluster_id").to_arrow_table().to_pylist()
+    cl = con.sql("SELECT * FROM d_clusters_out ORDER BY cluster_id").to_arrow_table().to_pylist()
     top_members = {}
     for cid, acc, handle, score, verdict, r in con.execute(
         "SELECT cluster_id, account_id, handle, score, verdict, r FROM (SELECT *, row_number() OVER "

@@ -8,7 +8,8 @@ signs, so the score is monotone in every feature: more evidence never lowers it.
 The features are computed in one SQL statement over the dataset views (``posts``, ``accounts``) and
 the tables that detect registers: ``d_edges`` (significant signal edges), ``d_members`` (cluster
 membership), ``d_auto`` (automation per account), ``d_prof`` (profile bot score) and ``d_cfx``
-(per-cluster forensic headline), ``d_cburst`` (accounts inside a cluster's creation burst) and
+(per-cluster forensic headline), ``d_cburst`` (accounts inside a cluster's creation burst),
+``d_cpattern`` (accounts sharing a profile pattern that is significant in their cluster) and
 ``d_tzacc`` (claimed location against the cluster's operator offset).
 """
 
@@ -41,32 +42,36 @@ CONTENT_SIGNAL_GROUPS: dict[str, tuple[str, ...]] = {
 
 
 def _partners(col: str) -> str:
-    return f"least(ln(1 + {col}) / ln(51), 1.0)"
+    return f"least(ln(1 + {col}) / ln(11), 1.0)"
 
 
 FEATURES: tuple[Feature, ...] = (
     Feature("coord_strength", "least(-log10(greatest(coalesce(best_q, 1), 1e-30)) / 30, 1.0)", 1,
             "how far the account's strongest content link (not timing alone) is from chance: -log10 q / 30"),
     Feature("coord_partners", _partners("content_partners"), 1,
-            "accounts it shares a significant content link with (log scale, 50 = 1)"),
-    Feature("repost_partners", _partners("repost_partners"), 1,
+            "accounts it shares a significant content link with (log scale: 1 partner = 0.29, 10 or more = 1)"),
+    Feature("repost_partners", _partners("n_repost_partners"), 1,
             "partners in co-reposting, fast reposting, co-replying or co-quoting"),
-    Feature("template_partners", _partners("template_partners"), 1,
-            "partners posting near-identical (templated) text or the same ordered hashtag sequence"),
-    Feature("copy_partners", _partners("copy_partners"), 1, "partners posting identical text"),
-    Feature("link_partners", _partners("link_partners"), 1, "partners sharing the same links or domains"),
-    Feature("sync_partners", _partners("sync_partners"), 1,
+    Feature("template_partners", _partners("n_template_partners"), 1,
+            "partners posting near-identical but edited (templated) text or the same ordered hashtag sequence, "
+            "without ever posting identical text"),
+    Feature("copy_partners", _partners("n_copy_partners"), 1, "partners posting identical text"),
+    Feature("link_partners", _partners("n_link_partners"), 1, "partners sharing the same links or domains"),
+    Feature("sync_partners", _partners("n_sync_partners"), 1,
             "partners active in the same time bins far more often than chance (timing only)"),
-    Feature("fast_share", "coalesce(fast_share, 0)", 1,
+    Feature("fast_share", "coalesce(fast_edge_share, 0)", 1,
             "share of its content links whose median time gap is 10 s or less"),
     Feature("in_creation_burst", "CASE WHEN in_burst THEN 1.0 ELSE 0.0 END", 1,
             "created inside a creation burst of its cluster (scan statistic p <= 0.01)"),
-    Feature("digit_handle", "coalesce(handle_pattern, 0)", 1, "handle is a name followed by 8 digits"),
-    Feature("default_avatar", "coalesce(default_image, 0)", 1, "default profile image"),
+    Feature("digit_handle", "CASE WHEN handle_pattern THEN 1.0 ELSE 0.0 END", 1,
+            "handle is a name followed by 8 digits, in a cluster where that pattern is far more common than "
+            "in the background (p <= 0.001): alone, a default handle says nothing"),
+    Feature("default_avatar", "CASE WHEN default_image THEN 1.0 ELSE 0.0 END", 1,
+            "default profile image, in a cluster where that is far more common than in the background (p <= 0.001)"),
     Feature("profile_bot", "coalesce(bot_score, 0)", 1, "profile-only bot score (forensics.profile_score)"),
     Feature("young_account", "CASE WHEN age_days IS NULL THEN 0 ELSE greatest(0, 1 - age_days / 730.0) END", 1,
             "account less than two years old at its first post in the data (1 = brand new)"),
-    Feature("automated_unexplained", "CASE WHEN automated AND NOT benign_automation THEN 1.0 ELSE 0.0 END", 1,
+    Feature("automated_unexplained", "CASE WHEN automated AND NOT auto_benign THEN 1.0 ELSE 0.0 END", 1,
             "automated (regular gaps, round-the-clock, second-level reactions) without the marks of declared automation"),
     Feature("automated_amplification", "coalesce(auto_amplify, 0)", 1,
             "automated, and a share of its reposts boost other automated accounts"),
@@ -76,7 +81,7 @@ FEATURES: tuple[Feature, ...] = (
             "its cluster covers the day in shifts of distinct accounts with sharp hand-overs"),
     Feature("cluster_client_concentration", "coalesce(cl_client_share, 0)", 1,
             "share of its cluster's posts made with the cluster's most used client"),
-    Feature("benign_automation", "CASE WHEN automated AND benign_automation THEN 1.0 ELSE 0.0 END", -1,
+    Feature("benign_automation", "CASE WHEN automated AND auto_benign THEN 1.0 ELSE 0.0 END", -1,
             "declared/scheduled automation: one scheduling client, own content or links, no reposts"),
     Feature("cluster_human_rhythm", "CASE WHEN cl_human THEN 1.0 ELSE 0.0 END", -1,
             "its cluster keeps a human daily rhythm (night trough, one time zone)"),
@@ -98,6 +103,8 @@ e AS (
   SELECT signal, account_a AS acc, account_b AS partner, q_value, n_shared, median_dt_s FROM d_edges
   UNION ALL
   SELECT signal, account_b, account_a, q_value, n_shared, median_dt_s FROM d_edges),
+pair AS (
+  SELECT acc, partner, bool_or(signal = 'co_text') AS identical FROM e GROUP BY 1, 2),
 ea AS (
   SELECT acc AS account_id,
          count(DISTINCT partner) FILTER (WHERE signal <> 'sync_activity') AS content_partners,
@@ -109,7 +116,7 @@ ea AS (
          avg(CASE WHEN median_dt_s <= 10 THEN 1.0 ELSE 0.0 END) FILTER (WHERE signal <> 'sync_activity') AS fast_share,
          count(DISTINCT partner) AS n_partners,
          list(DISTINCT signal ORDER BY signal) AS signals
-  FROM e GROUP BY acc),
+  FROM e JOIN pair USING (acc, partner) GROUP BY acc),
 auto_ids AS (SELECT account_id FROM d_auto WHERE automated),
 amp AS (
   SELECT p.account_id,
@@ -120,16 +127,16 @@ amp AS (
 SELECT acc.account_id, acc.platform, prof.handle, prof.display_name, prof.location, prof.created_at,
        acc.n_posts, acc.repost_share,
        date_diff('day', prof.created_at, acc.first_post) AS age_days,
-       coalesce(ea.content_partners, 0) AS content_partners, coalesce(ea.sync_partners, 0) AS sync_partners,
+       coalesce(ea.content_partners, 0) AS content_partners, coalesce(ea.sync_partners, 0) AS n_sync_partners,
        {group_cols}
-       ea.best_q, ea.best_q_any, ea.max_shared, ea.fast_share, coalesce(ea.n_partners, 0) AS n_partners,
+       ea.best_q, ea.best_q_any, ea.max_shared, ea.fast_share AS fast_edge_share, coalesce(ea.n_partners, 0) AS n_partners,
        coalesce(ea.signals, []) AS signals,
        m.cluster_id,
        coalesce(au.automated, false) AS automated,
-       coalesce(au.verdict LIKE 'automated: benign%', false) AS benign_automation,
+       coalesce(au.verdict LIKE 'automated: benign%', false) AS auto_benign,
        au.automation AS automation,
        amp.auto_amplify,
-       pr.bot_score, pr.handle_name_8_digits AS handle_pattern, pr.default_image,
+       pr.bot_score, coalesce(cp.handle_pattern, false) AS handle_pattern, coalesce(cp.default_image, false) AS default_image,
        coalesce(cb.in_burst, false) AS in_burst,
        coalesce(cf.not_human, false) AS cl_not_human, coalesce(cf.shifts, false) AS cl_shifts,
        coalesce(cf.human, false) AS cl_human, cf.client_share AS cl_client_share,
@@ -143,6 +150,7 @@ LEFT JOIN d_auto au ON au.account_id = acc.account_id
 LEFT JOIN amp ON amp.account_id = acc.account_id
 LEFT JOIN d_prof pr ON pr.account_id = acc.account_id
 LEFT JOIN d_cburst cb ON cb.account_id = acc.account_id
+LEFT JOIN d_cpattern cp ON cp.account_id = acc.account_id
 LEFT JOIN d_cfx cf ON cf.cluster_id = m.cluster_id
 LEFT JOIN d_tzacc tz ON tz.account_id = acc.account_id
 """
@@ -152,10 +160,11 @@ def account_features(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``d_raw`` (raw per-account numbers) and ``d_features`` (``account_id`` + each
     :data:`FEATURES` value in [0, 1]) from the registered tables described in the module docstring."""
     groups = "".join(
-        f"count(DISTINCT partner) FILTER (WHERE signal IN ({', '.join(repr(s) for s in sigs)})) AS {g}_partners,\n"
+        f"count(DISTINCT partner) FILTER (WHERE signal IN ({', '.join(repr(s) for s in sigs)})"
+        + (" AND NOT identical" if g == "template" else "") + f") AS {g}_partners,\n"
         for g, sigs in CONTENT_SIGNAL_GROUPS.items()
     )
-    group_cols = "".join(f"coalesce(ea.{g}_partners, 0) AS {g}_partners, " for g in CONTENT_SIGNAL_GROUPS)
+    group_cols = "".join(f"coalesce(ea.{g}_partners, 0) AS n_{g}_partners, " for g in CONTENT_SIGNAL_GROUPS)
     con.execute(_SQL.format(groups=groups, group_cols=group_cols))
     cols = ", ".join(f"CAST({f.sql} AS DOUBLE) AS {f.name}" for f in FEATURES)
     con.execute(f"CREATE OR REPLACE TEMP TABLE d_features AS SELECT account_id, {cols} FROM d_raw")

@@ -7,8 +7,8 @@ organic indicators), so the score is monotone: more evidence never lowers it. Th
 only (never on the data being judged); the file records the worlds, the fit and its metrics.
 
 **Coordination is necessary.** An account is *coordinated* when it has at least one significant
-content link (any signal but the timing-only ``sync_activity``) or, being automated, spends at least
-a quarter of its reposts boosting other automated accounts. An account that is not coordinated is
+link of any signal (content or, with ``sync_activity``, timing) or, being automated, spends at
+least a quarter of its reposts boosting other automated accounts. An account that is not coordinated is
 never flagged and its score is halved: unusual behaviour alone is not coordinated inauthentic
 behaviour.
 
@@ -17,6 +17,11 @@ behaviour.
 below the threshold are ``automated_benign`` when their automation is declared/scheduled, else
 ``coordinated_organic`` (people acting together in a human way). The rest are ``automated_benign``
 (declared automation) or ``no_finding``.
+
+**Amplification.** After scoring, an account whose received reposts come at least 75 % (and at
+least 50 of them) from flagged accounts is flagged too: it is the operation's own voice (a persona),
+boosted almost only by the flagged network. Influencers and outlets a farm also boosts keep most of
+their audience among other accounts.
 
 **Reasons.** Each fired piece of evidence becomes one sentence with its numbers, ordered by its
 contribution ``w_i · f_i`` to the score.
@@ -137,7 +142,7 @@ def score_accounts(con: duckdb.DuckDBPyConnection, *, threshold: float | None = 
         parts.append(f"CASE WHEN f.{name} > 0 THEN struct_pack(c := {abs(w)!r} * f.{name}, t := {text}) END")
     parts.append("CASE WHEN r.mismatch THEN struct_pack(c := 0.5, t := printf('activity fits UTC%+g; profile "
                  "claims %s (UTC%+g)', r.operator_offset, r.location, r.claimed_offset)) END")
-    coordinated = "(r.content_partners > 0 OR (r.automated AND coalesce(r.auto_amplify, 0) >= 0.25))"
+    coordinated = "(r.n_partners > 0 OR (r.automated AND coalesce(r.auto_amplify, 0) >= 0.25))"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE d_scored AS
@@ -158,14 +163,52 @@ def score_accounts(con: duckdb.DuckDBPyConnection, *, threshold: float | None = 
         SELECT s2.*, rs.reasons,
                CASE WHEN flagged AND automated THEN 'automated_coordinated'
                     WHEN flagged THEN 'coordinated_inauthentic'
-                    WHEN coordinated AND automated AND benign_automation THEN 'automated_benign'
+                    WHEN coordinated AND automated AND auto_benign THEN 'automated_benign'
                     WHEN coordinated THEN 'coordinated_organic'
-                    WHEN automated AND benign_automation THEN 'automated_benign'
+                    WHEN automated AND auto_benign THEN 'automated_benign'
                     ELSE 'no_finding' END AS verdict
         FROM s2 JOIN rs ON rs.account_id = s2.account_id
         """
     )
+    _amplified_pass(con)
     return thr
+
+
+#: The amplification rule: an account whose received reposts come at least this share from flagged
+#: accounts (and at least ``AMPLIFIED_MIN`` of them) is the operation's own voice (a persona).
+AMPLIFIED_SHARE, AMPLIFIED_MIN = 0.75, 50
+
+
+def _amplified_pass(con: duckdb.DuckDBPyConnection) -> None:
+    """Second pass: flag accounts amplified almost only by flagged accounts (the operation's personas).
+
+    Influencers and outlets that a farm also boosts keep most of their audience among organic
+    accounts and stay below the share; a persona exists for the farm and is boosted mostly by it.
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE d_amplified AS
+        SELECT p.reposted_account_id AS account_id, count(*) AS received,
+               count(*) FILTER (WHERE s.flagged) AS from_flagged
+        FROM posts p JOIN d_scored s ON s.account_id = p.account_id
+        WHERE p.kind = 'repost' AND p.reposted_account_id IS NOT NULL AND p.reposted_account_id <> p.account_id
+        GROUP BY 1
+        """
+    )
+    con.execute(
+        f"""
+        UPDATE d_scored SET flagged = true, coordinated = true,
+               verdict = CASE WHEN automated AND NOT auto_benign THEN 'automated_coordinated'
+                              ELSE 'coordinated_inauthentic' END,
+               score = greatest(score, a.from_flagged * 1.0 / a.received),
+               reasons = [printf('amplified by the flagged accounts: %d of the %d reposts it received (%.0f%%) came '
+                                 'from them', a.from_flagged, a.received, 100.0 * a.from_flagged / a.received)]
+                         || reasons
+        FROM d_amplified a
+        WHERE a.account_id = d_scored.account_id AND NOT d_scored.flagged
+          AND a.from_flagged >= {AMPLIFIED_MIN} AND a.from_flagged >= {AMPLIFIED_SHARE} * a.received
+        """
+    )
 
 
 def logistic(z: float) -> float:
