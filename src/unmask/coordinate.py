@@ -131,10 +131,11 @@ def coordinate(
     seed: int = 42,
     resolution: float = 1.0,
     con: duckdb.DuckDBPyConnection | None = None,
-    engine: str = "duckdb",
+    engine: str | None = None,
     spark: Any = None,
     spark_master: str | None = None,
     spark_scratch: str | None = None,
+    spark_conf: dict[str, str] | None = None,
 ) -> CoordinateResult:
     """Find coordinated account groups in ``dataset`` and write the outputs to ``out_dir``.
 
@@ -145,8 +146,11 @@ def coordinate(
 
     ``engine="spark"`` runs the signals on Spark: ``spark`` is an existing SparkSession (or a
     :class:`unmask.engines.spark.SparkConnection`), else a session is got or created with
-    ``spark_master`` (default: what ``spark-submit`` set, or ``local[*]``); ``spark_scratch`` is
-    a directory URI for intermediate tables (default: local checkpoints). ``dataset`` and
+    ``spark_master`` (default: what ``spark-submit`` set, or ``local[*]``) and the settings
+    ``spark_conf``; ``spark_scratch`` is a directory URI for intermediate tables (default: local
+    checkpoints). ``engine=None`` reads ``UNMASK_ENGINE`` (default ``duckdb``) and
+    ``spark_master=None`` reads ``UNMASK_SPARK_MASTER``, so that callers that do not know about
+    engines (``unmask detect``) can be switched to Spark from the environment. ``dataset`` and
     ``out_dir`` may then be URIs. ``con`` is the DuckDB connection for the collected stages
     (a new one if ``None``); a Spark connection passed as ``con`` selects Spark.
     """
@@ -154,6 +158,8 @@ def coordinate(
         raise ValueError("mode must be 'significance' or 'coortweet'")
     if spark is not None or (con is not None and dialect(con) == "spark"):
         engine = "spark"
+    engine = engine or os.environ.get("UNMASK_ENGINE") or "duckdb"
+    spark_master = spark_master or os.environ.get("UNMASK_SPARK_MASTER") or None
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
     names = list(signals) if signals else list(DEFAULT_SIGNALS)
@@ -168,7 +174,7 @@ def coordinate(
         elif spark is not None and dialect(spark) == "spark":
             eng = spark
         else:
-            eng = connect_spark(spark_master, session=spark, scratch=spark_scratch)
+            eng = connect_spark(spark_master, session=spark, scratch=spark_scratch, config=spark_conf)
         timings["spark_session"] = round(time.perf_counter() - t0, 3)
         ds_label = _register_spark_dataset(eng, dataset)
     else:
@@ -198,6 +204,7 @@ def coordinate(
     cols = ", ".join(c for c, _ in _EDGE_TYPES[1:])
     union = " UNION ALL ".join(f"SELECT '{n}' AS signal, {cols} FROM sig_{n}" for n in names)
     typed = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in _EDGE_TYPES)
+    accounts = "accounts"
     if eng is con:
         con.execute(f"CREATE OR REPLACE TEMP TABLE coord_edges AS SELECT {typed} FROM ({union}) u")
     else:
@@ -210,8 +217,9 @@ def coordinate(
             "SELECT DISTINCT a.account_id, a.handle FROM accounts a JOIN (SELECT account_a AS account_id FROM "
             f"({union}) u UNION SELECT account_b FROM ({union}) v) e ON e.account_id = a.account_id"
         ).to_arrow_table())
-        con.execute("CREATE OR REPLACE TEMP TABLE accounts AS SELECT * FROM accounts__arrow")
+        con.execute("CREATE OR REPLACE TEMP TABLE coord_accounts AS SELECT * FROM accounts__arrow")
         con.unregister("accounts__arrow")
+        accounts = "coord_accounts"
         timings["collect"] = round(time.perf_counter() - t0, 3)
     for n in names:
         eng.execute(f"DROP TABLE sig_{n}")
@@ -226,7 +234,7 @@ def coordinate(
         f"'{(out / 'edges.parquet').as_posix()}' (FORMAT parquet)"
     )
     con.execute(f"COPY coord_clusters TO '{(out / 'clusters.parquet').as_posix()}' (FORMAT parquet)")
-    _write_graphs(con, out)
+    _write_graphs(con, out, accounts)
     timings["write"] = round(time.perf_counter() - t0, 3)
     n_edges = con.execute("SELECT count(*) FROM coord_edges").fetchone()[0]
     parameters = {
@@ -291,14 +299,14 @@ def _upload(eng: Any, local: Path, uri: str) -> None:
                              jvm.org.apache.hadoop.fs.Path(f"{uri.rstrip('/')}/{f.name}"))
 
 
-def _write_graphs(con: duckdb.DuckDBPyConnection, out: Path) -> None:
+def _write_graphs(con: duckdb.DuckDBPyConnection, out: Path, accounts: str = "accounts") -> None:
     """The fused graph as GEXF and GraphML (networkx) with cluster, handle and degree per node."""
     import networkx as nx
 
     g = nx.Graph()
     nodes = con.execute(
         "SELECT m.account_id, m.cluster_id, coalesce(max(a.handle), m.account_id) FROM coord_members m "
-        "LEFT JOIN accounts a ON a.account_id = m.account_id GROUP BY 1, 2 ORDER BY 1"
+        f"LEFT JOIN {accounts} a ON a.account_id = m.account_id GROUP BY 1, 2 ORDER BY 1"
     ).fetchall()
     for acc, cid, handle in nodes:
         g.add_node(acc, cluster=int(cid), handle=str(handle))

@@ -51,7 +51,18 @@ from sqlglot import exp
 
 from unmask.engines import EngineUnavailable
 
-__all__ = ["SparkConnection", "check_spark", "spark_session", "to_spark_sql"]
+__all__ = ["SMALL_DATA_CONF", "SparkConnection", "check_spark", "spark_session", "to_spark_sql"]
+
+#: Settings for small data on a local session (tests, demos): per-statement overhead dominates
+#: there, so skip whole-stage code generation and adaptive re-planning, and keep the JIT cheap.
+#: (The JVM option only applies to a session this process starts.) Not for real workloads.
+SMALL_DATA_CONF = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+}
 
 _CREATE = re.compile(
     r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s+(TABLE|VIEW)\s+(\w+)\s+AS\s+(.*)$", re.I | re.S
@@ -90,24 +101,30 @@ def spark_session(
     """Get or create a SparkSession for unmask (UTC session time zone).
 
     ``master`` is any Spark master URL (``local[2]``, ``yarn``, ``spark://host:7077``,
-    ``k8s://…``); ``None`` keeps what ``spark-submit``/the environment set, or ``local[*]``.
-    ``config`` adds Spark settings. In local mode the shuffle partitions default to 4 per core.
+    ``k8s://…``); ``None`` = the active session if there is one (a Databricks notebook's), else
+    what ``spark-submit`` set, else ``local[*]``. ``config`` adds Spark settings (for a new
+    session). In local mode the shuffle partitions default to 4 per core.
     """
     check_spark()
     from pyspark.sql import SparkSession
 
+    if master is None:
+        active = SparkSession.getActiveSession()
+        if active is not None:  # a notebook's (Databricks) or an earlier caller's session, as it is
+            return active
     b = SparkSession.builder.appName(app_name)
-    if master:
-        b = b.master(master)
-    elif not os.environ.get("SPARK_MASTER") and not os.environ.get("PYSPARK_SUBMIT_ARGS"):
-        b = b.master("local[*]")
-    conf = {"spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false",
-            "spark.ui.enabled": "false"}
-    m = (master or "local[*]").strip()
-    if shuffle_partitions is None and m.startswith("local"):
-        cores = m[m.find("[") + 1:m.find("]")] if "[" in m else "1"
-        n = os.cpu_count() or 2 if cores in ("*", "") else int(cores.split(",")[0])
-        shuffle_partitions = 4 * int(n)
+    # under spark-submit the master comes from its --master (the driver is started through a gateway)
+    submitted = bool(os.environ.get("PYSPARK_GATEWAY_PORT") or os.environ.get("PYSPARK_SUBMIT_ARGS"))
+    m = master or (None if submitted else "local[*]")
+    if m:
+        b = b.master(m)
+    conf = {"spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false"}
+    if m and m.startswith("local"):
+        conf["spark.ui.enabled"] = "false"
+        if shuffle_partitions is None:
+            cores = m[m.find("[") + 1:m.find("]")] if "[" in m else "1"
+            n = (os.cpu_count() or 2) if cores in ("*", "") else int(cores.split(",")[0])
+            shuffle_partitions = 4 * n
     if shuffle_partitions:
         conf["spark.sql.shuffle.partitions"] = str(int(shuffle_partitions))
     conf.update(config or {})

@@ -56,24 +56,27 @@ def benjamini_hochberg(p: np.ndarray, n_tests: int | None = None) -> np.ndarray:
 def score_edges(con: duckdb.DuckDBPyConnection, table: str, out: str, *, n_tests: int | None = None) -> None:
     """Write ``out`` = ``table`` plus ``p_value`` and ``q_value`` (BH over ``n_tests`` pairs).
 
-    Only the numeric columns travel to NumPy (the Poisson tail has no portable SQL form); the
-    result is joined back by row id on DuckDB, and by the pair (``account_a``, ``account_b``, one
-    row per pair) on other engines, which have no row ids.
+    Only three numeric columns travel to NumPy (the Poisson tail has no portable SQL form): row
+    id, ``n_shared``, ``expected`` — 24 bytes per candidate pair; the scores are joined back by
+    row id (DuckDB's ``rowid``; on Spark an id numbered once into a materialised copy).
     """
-    if dialect(con) == "duckdb":
-        key, keys = "rowid AS rid", ("rid",)
-    else:
-        key, keys = "account_a AS ka__, account_b AS kb__", ("ka__", "kb__")
-    arr = con.execute(f"SELECT {key}, n_shared, expected FROM {table}").fetchnumpy()
+    src, rid, cols = table, "rowid", "t.*"
+    if dialect(con) != "duckdb":
+        names = [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {out}__rid AS SELECT *, monotonically_increasing_id() AS rid__ "
+                    f"FROM {table}")
+        src, rid, cols = f"{out}__rid", "rid__", ", ".join(f"t.{c}" for c in names)
+    arr = con.execute(f"SELECT {rid} AS rid, n_shared, expected FROM {src}").fetchnumpy()
     n = np.asarray(arr["n_shared"])
     lam = np.asarray(arr["expected"])
     p = poisson_sf(n, lam)
     q = benjamini_hochberg(p, n_tests)
-    scores = pa.table({**{k: np.asarray(arr[k]) for k in keys}, "p_value": p, "q_value": q})
+    scores = pa.table({"rid": np.asarray(arr["rid"]), "p_value": p, "q_value": q})
     con.register(f"{out}__scores", scores)
-    on = "s.rid = t.rowid" if keys == ("rid",) else "s.ka__ = t.account_a AND s.kb__ = t.account_b"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT t.*, s.p_value, s.q_value FROM {table} t "
-        f"JOIN {out}__scores s ON {on}"
+        f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT {cols}, s.p_value, s.q_value FROM {src} t "
+        f"JOIN {out}__scores s ON s.rid = t.{rid}"
     )
     con.unregister(f"{out}__scores")
+    if src != table:
+        con.execute(f"DROP TABLE {src}")
