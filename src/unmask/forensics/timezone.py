@@ -235,8 +235,10 @@ def _operator_clock(con: duckdb.DuckDBPyConnection, accounts: Sequence[str] | No
                         "8 h; the largest shift is taken to be the day shift, a weak guess")
         return out
     if verdict == FLAT:
-        out.update(rhythm="not human rhythm (automated 24/7: no night trough, shifts or calendar)", source=None,
-                   note="flat activity with no shifts, weekends or closures: no operator clock to infer")
+        out.update(rhythm="not human rhythm (flat 24/7, no shifts or calendar: automation or many time zones)",
+                   source=None,
+                   note="flat activity with no shifts, weekends or closures: no single operator clock to "
+                        "infer (a scheduler, or people in many time zones)")
         return out
     out["rhythm"] = "uncertain"
     return out
