@@ -1,6 +1,6 @@
 """Seconds per stage and peak memory of ``coordinate`` on DuckDB and on Spark, by data size.
 
-    python bench/scale.py [--sizes 1,10] [--spark-sizes 1] [--work DIR] [--master local[2]]
+    python bench/scale.py [--sizes 1,10] [--spark-sizes 1] [--work DIR] [--master local[2]] [--signals LIST]
 
 For each size (millions of posts) a world is generated once with the simulator (default profile,
 scale = size / 1.37) under ``--work``; every (engine, size) then runs in its own process so that
@@ -70,7 +70,8 @@ class PeakSampler:
         self._t.join()
 
 
-def run_one(engine: str, dataset: Path, out: Path, master: str, scratch: str | None) -> dict:
+def run_one(engine: str, dataset: Path, out: Path, master: str, scratch: str | None,
+            signals: list[str] | None = None) -> dict:
     """One coordinate run in this process; returns stage seconds and peak memory."""
     from unmask.coordinate import coordinate
 
@@ -86,7 +87,7 @@ def run_one(engine: str, dataset: Path, out: Path, master: str, scratch: str | N
             eng.spark.read.parquet(f"{dataset.resolve().as_posix()}/posts").count()
             res["stages"]["read"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            r = coordinate(dataset, out, con=eng)
+            r = coordinate(dataset, out, con=eng, signals=signals)
         else:
             from unmask.engine import connect
 
@@ -95,7 +96,7 @@ def run_one(engine: str, dataset: Path, out: Path, master: str, scratch: str | N
             con.execute(f"SELECT count(*) FROM read_parquet('{dataset.resolve().as_posix()}/posts/*.parquet')").fetchone()
             res["stages"]["read"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            r = coordinate(dataset, out, con=con)
+            r = coordinate(dataset, out, con=con, signals=signals)
         res["total_coordinate"] = time.perf_counter() - t0
         for k, v in r.timings.items():
             if k != "spark_session":
@@ -114,6 +115,7 @@ def main() -> None:
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--scratch", default=None, help="Spark scratch URI for intermediate tables")
     ap.add_argument("--cores", type=int, default=2, help="cores used, for the per-core rate")
+    ap.add_argument("--signals", default=None, help="comma-separated signals (default: all)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--one", nargs=2, metavar=("ENGINE", "SIZE"), help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -133,7 +135,7 @@ def main() -> None:
         engine, size = a.one[0], float(a.one[1])
         ds = world(size)
         out = a.work / f"result_{engine}_{size:g}M"
-        r = run_one(engine, ds, out, a.master, a.scratch)
+        r = run_one(engine, ds, out, a.master, a.scratch, a.signals.split(",") if a.signals else None)
         import pyarrow.parquet as pq
 
         r["posts"] = sum(pq.ParquetFile(p).metadata.num_rows for p in (ds / "posts").glob("*.parquet"))
@@ -149,6 +151,8 @@ def main() -> None:
         cmd = [sys.executable, __file__, "--one", engine, str(size), "--work", str(a.work), "--master", a.master]
         if a.scratch:
             cmd += ["--scratch", a.scratch]
+        if a.signals:
+            cmd += ["--signals", a.signals]
         p = subprocess.run(cmd, capture_output=True, text=True)
         line = next((x for x in p.stdout.splitlines() if x.startswith("RESULT ")), None)
         if line is None:
