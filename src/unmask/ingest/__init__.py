@@ -257,7 +257,12 @@ def _ingest_one(
 ) -> None:
     ctx = IngestContext(con=con, path=path, format=reader.name, options=options, encoding=encoding)
     ctx.create_stage_tables()
+    before = _temp_relations(con)
     records = reader.stage(ctx)
+    # what the reader staged besides the stage tables (e.g. a CSV's records) is not needed any
+    # more: free it before deduplicating and writing, so that less of it spills
+    for name, kind in sorted(_temp_relations(con) - before, key=lambda x: x[1] != "VIEW"):
+        con.execute(f'DROP {kind} IF EXISTS "{name}"')
     fr.notes = list(ctx.notes)
 
     # rows the reader or the required-field checks marked unusable become rejects
@@ -342,6 +347,16 @@ def _ingest_one(
             "posts_part": part.name if ingested else None,
             "notes": fr.notes,
         }
+    )
+
+
+def _temp_relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """The connection's temporary tables and views, as (name, 'TABLE' | 'VIEW')."""
+    return set(
+        con.execute(
+            "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
+            "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal"
+        ).fetchall()
     )
 
 
