@@ -156,7 +156,8 @@ def main() -> None:
         p = subprocess.run(cmd, capture_output=True, text=True)
         line = next((x for x in p.stdout.splitlines() if x.startswith("RESULT ")), None)
         if line is None:
-            print(f"# {engine} {size:g}M failed:\n{p.stderr[-3000:]}", file=sys.stderr)
+            err = "\n".join(x for x in p.stderr.splitlines() if not x.startswith("\tat "))
+            print(f"# {engine} {size:g}M failed:\n{err[-4000:]}", file=sys.stderr)
             continue
         r = json.loads(line[len("RESULT "):])
         results.append(r)

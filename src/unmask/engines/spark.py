@@ -103,7 +103,8 @@ def spark_session(
     ``master`` is any Spark master URL (``local[2]``, ``yarn``, ``spark://host:7077``,
     ``k8s://…``); ``None`` = the active session if there is one (a Databricks notebook's), else
     what ``spark-submit`` set, else ``local[*]``. ``config`` adds Spark settings (for a new
-    session). In local mode the shuffle partitions default to 4 per core.
+    session). In local mode the shuffle partitions default to 4 per core and the driver (which
+    runs everything there) gets half of the machine's memory.
     """
     check_spark()
     from pyspark.sql import SparkSession
@@ -121,6 +122,8 @@ def spark_session(
     conf = {"spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false"}
     if m and m.startswith("local"):
         conf["spark.ui.enabled"] = "false"
+        # everything runs in the driver's JVM in local mode: Spark's 1 GB default is too small
+        conf["spark.driver.memory"] = f"{max(1, _ram_gb() // 2)}g"
         if shuffle_partitions is None:
             cores = m[m.find("[") + 1:m.find("]")] if "[" in m else "1"
             n = (os.cpu_count() or 2) if cores in ("*", "") else int(cores.split(",")[0])
@@ -133,6 +136,13 @@ def spark_session(
     spark = b.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _ram_gb() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)
+    except (ValueError, OSError, AttributeError):
+        return 4
 
 
 # -- SQL translation ------------------------------------------------------------------------------
