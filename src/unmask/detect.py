@@ -126,13 +126,23 @@ def detect(
     account_features(con)
     model = load_model()
     thr = score_accounts(con, threshold=cfg["verdict"]["threshold"], time_window=cc["time_window"], model=model)
+    timings["verdict.score"] = round(time.perf_counter() - t0, 3)
     _personas(con, out)
     timings["verdict"] = round(time.perf_counter() - t0, 3)
 
     say("write")
     t0 = time.perf_counter()
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[f"write.{name}"] = round(now - clock[0], 3)
+        clock[0] = now
+
     _write_accounts(con, out)
+    lap("accounts")
     n_clusters = _write_clusters(con, out, cfx)
+    lap("clusters")
     fuse(con, "d_edges", "d_fused")
     con.execute(
         f"""COPY (SELECT f.account_a, f.account_b, f.weight, f.signals, f.n_shared, q.best_q
@@ -140,8 +150,11 @@ def detect(
                                        GROUP BY 1, 2) q USING (account_a, account_b)
                   ORDER BY 1, 2) TO {_p(out / 'fused.parquet')} (FORMAT parquet)"""
     )
+    lap("fused")
     _write_campaigns(con, out, int(cfg["campaigns"]["top"]))
+    lap("campaigns")
     _write_dossiers(con, out, cfg["verdict"], plots, cfx)
+    lap("dossiers")
     verdicts = dict(con.execute("SELECT verdict, count(*) FROM d_scored GROUP BY 1 ORDER BY 1").fetchall())
     n_acc, n_flag = con.execute("SELECT count(*), count(*) FILTER (WHERE flagged) FROM d_scored").fetchall()[0]
     timings["write"] = round(time.perf_counter() - t0, 3)
@@ -199,6 +212,7 @@ def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path,
         for f in (tz, sh, bu):
             f.write(cdir)
         verdict = str(tz.summary.get("verdict", ""))
+        rhythm = str(tz.summary.get("rhythm") or verdict)
         ci = tz.summary.get("offset_ci") or [None, None]
         burst_p = bu.summary.get("p_value")
         is_burst = bool(bu.summary.get("burst")) and burst_p is not None and burst_p <= 0.01
@@ -212,9 +226,12 @@ def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path,
             "operator_offset": float(off) if off is not None and verdict != "too few posts" else None,
             "offset_low": float(ci[0]) if ci[0] is not None else None,
             "offset_high": float(ci[1]) if ci[1] is not None else None,
-            "human_rhythm": True if verdict == "human" else (False if verdict.startswith("not human") else None),
-            "human": verdict == "human",
-            "not_human": verdict.startswith("not human"),
+            "rhythm": rhythm,
+            # a person's day (night trough) vs. round-the-clock activity (shifts, automation, many zones)
+            "human_rhythm": True if rhythm == "human daily rhythm" else (
+                False if rhythm.startswith(("not human", "round-the-clock")) else None),
+            "human": rhythm == "human daily rhythm",
+            "not_human": rhythm.startswith("not human") or verdict.startswith("not human"),
             "weekend": str(tz.summary.get("weekend")) if tz.summary.get("weekend") is not None else None,
             "claimed_locations": claimed,
             "shifts": bool(handovers) and int(sh.summary.get("shifts") or 0) >= 2,
@@ -276,7 +293,7 @@ def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path,
     return cfx, plots
 
 
-def _personas(con: duckdb.DuckDBPyConnection, out: Path, *, min_posts: int = 300, limit: int = 50) -> None:
+def _personas(con: duckdb.DuckDBPyConnection, out: Path, *, min_posts: int = 300, limit: int = 10) -> None:
     """Accounts flagged because the flagged network amplifies them: test whether many hands write them."""
     rows = con.execute(
         f"SELECT account_id FROM d_scored WHERE flagged AND n_posts >= {int(min_posts)} AND "
@@ -320,6 +337,7 @@ def _write_clusters(con: duckdb.DuckDBPyConnection, out: Path, cfx: dict[int, di
         "offset_low": pa.array([c["offset_low"] for c in cfx.values()], pa.float64()),
         "offset_high": pa.array([c["offset_high"] for c in cfx.values()], pa.float64()),
         "human_rhythm": pa.array([c["human_rhythm"] for c in cfx.values()], pa.bool_()),
+        "rhythm": pa.array([c["rhythm"] for c in cfx.values()], pa.string()),
         "weekend": pa.array([c["weekend"] for c in cfx.values()], pa.string()),
         "claimed_locations": pa.array([c["claimed_locations"] for c in cfx.values()],
                                       pa.list_(pa.struct([("location", pa.string()), ("n", pa.int64())]))),
@@ -348,7 +366,7 @@ def _write_clusters(con: duckdb.DuckDBPyConnection, out: Path, cfx: dict[int, di
                     ELSE 'coordinated_organic' END AS verdict,
                v.score, v.n_flagged,
                c.signal_shares, c.density, c.median_dt_s, c.first_at, c.last_at, c.span_s, c.top_objects, c.members,
-               x.operator_offset, x.offset_low, x.offset_high, x.human_rhythm, x.weekend,
+               x.operator_offset, x.offset_low, x.offset_high, x.human_rhythm, x.rhythm, x.weekend,
                coalesce(x.claimed_locations, []) AS claimed_locations, coalesce(x.shifts, []) AS shifts,
                x.burst_p, coalesce(x.bursts, []) AS bursts, v.automated_share
         FROM d_clusters_arrow c JOIN v ON v.cluster_id = c.cluster_id
@@ -364,9 +382,10 @@ def _write_clusters(con: duckdb.DuckDBPyConnection, out: Path, cfx: dict[int, di
             CASE WHEN burst_p IS NOT NULL AND burst_p <= 0.01 THEN
                  printf('accounts created in bursts (%d windows, scan p = %.3f)', len(bursts), burst_p) END,
             CASE WHEN len(shifts) >= 2 THEN printf('works in %d shifts with sharp hand-overs', len(shifts)) END,
-            CASE WHEN human_rhythm = false THEN 'no human daily rhythm: activity is flat round the clock' END,
-            CASE WHEN operator_offset IS NOT NULL AND human_rhythm IS DISTINCT FROM false THEN
-                 printf('activity fits UTC%+g (90%% interval %+g to %+g)', operator_offset, offset_low, offset_high) END,
+            CASE WHEN human_rhythm = false THEN printf('no personal daily rhythm: %s', rhythm) END,
+            CASE WHEN operator_offset IS NOT NULL THEN
+                 printf('operators'' clock fits UTC%+g (90%% interval %+g to %+g)', operator_offset, offset_low,
+                        offset_high) END,
             CASE WHEN len(claimed_locations) > 0 THEN printf('profiles most often claim %s', claimed_locations[1].location) END,
             CASE WHEN automated_share >= 0.5 THEN printf('%.0f%% of members are automated', 100 * automated_share) END,
             printf('signals: %s', array_to_string(list_transform(signal_shares,
@@ -444,13 +463,13 @@ def _write_dossiers(con: duckdb.DuckDBPyConnection, out: Path, vcfg: dict[str, A
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE d_partner_rows AS
-        WITH e AS (
-          SELECT account_a AS acc, account_b AS partner, signal, n_shared, q_value, median_dt_s, evidence FROM d_edges
+        WITH e2 AS (
+          SELECT account_a AS acc, account_b AS partner, signal, n_shared, q_value, median_dt_s, evidence
+          FROM d_edges WHERE account_a IN (SELECT account_id FROM d_dossier_ids)
           UNION ALL
           SELECT account_b, account_a, signal, n_shared, q_value, median_dt_s,
                  list_transform(evidence, lambda x: struct_pack(object := x.object, at_a := x.at_b, at_b := x.at_a))
-          FROM d_edges),
-        e2 AS (SELECT e.* FROM e JOIN d_dossier_ids d ON d.account_id = e.acc),
+          FROM d_edges WHERE account_b IN (SELECT account_id FROM d_dossier_ids)),
         ranked AS (
           SELECT acc, partner, sum(least(-log10(greatest(q_value, 1e-300)), 30)) AS weight,
                  list(struct_pack(signal := signal, n_shared := n_shared, q_value := q_value, median_dt_s := median_dt_s,
@@ -479,9 +498,14 @@ def _write_dossiers(con: duckdb.DuckDBPyConnection, out: Path, vcfg: dict[str, A
         """
     )
     feats = ", ".join(f"{f.name} := s.{f.name}" for f in FEATURES)
+    # the JSON is built by the engine (to_json), Python only writes the files
     rel = con.sql(
         f"""
-        SELECT s.account_id, s.handle, s.platform, s.score, s.flagged, s.verdict, s.cluster_id, s.reasons,
+        SELECT d.account_id, to_json(struct_pack(account_id := s.account_id, handle := s.handle, platform := s.platform,
+               score := s.score, flagged := s.flagged, verdict := s.verdict, cluster_id := s.cluster_id,
+               reasons := s.reasons, features := features, profile := profile, partners := partners,
+               sample_posts := sample_posts)) AS j
+        FROM (SELECT s.account_id, s.handle, s.platform, s.score, s.flagged, s.verdict, s.cluster_id, s.reasons,
                struct_pack(n_posts := s.n_posts, n_partners := s.n_partners, best_q := s.best_q_any,
                            automation := s.automation, bot_score := s.bot_score, operator_offset := s.operator_offset,
                            repost_share := s.repost_share, coordinated := s.coordinated, {feats}) AS features,
@@ -494,16 +518,17 @@ def _write_dossiers(con: duckdb.DuckDBPyConnection, out: Path, vcfg: dict[str, A
         LEFT JOIN (SELECT account_id, arg_max(a, coalesce(last_seen, created_at)) AS a FROM accounts a
                    GROUP BY account_id) aa ON aa.account_id = s.account_id
         LEFT JOIN d_partner_rows pr ON pr.account_id = s.account_id
-        LEFT JOIN d_sample_posts sp ON sp.account_id = s.account_id
-        ORDER BY s.account_id
+        LEFT JOIN d_sample_posts sp ON sp.account_id = s.account_id) d
+        JOIN d_scored s ON s.account_id = d.account_id
+        ORDER BY d.account_id
         """
-    ).to_arrow_reader(2048)
+    ).to_arrow_reader(1024)
     index: list[tuple[str, str, str]] = []
     for batch in rel:
-        for d in batch.to_pylist():
-            path = f"accounts/{_slug(d['account_id'])}.json"
-            (ev / path).write_text(json.dumps(d, default=_jsonable, ensure_ascii=False, indent=1), encoding="utf-8")
-            index.append(("account", d["account_id"], path))
+        for acc, j in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True):
+            path = f"accounts/{_slug(acc)}.json"
+            (ev / path).write_text(j, encoding="utf-8")
+            index.append(("account", acc, path))
     # cluster dossiers
     cl = con.sql("SELECT * FROM d_clusters_out ORDER BY cluster_id").to_arrow_table().to_pylist()
     top_members = {}
@@ -542,7 +567,8 @@ def _write_dossiers(con: duckdb.DuckDBPyConnection, out: Path, vcfg: dict[str, A
             "forensics": fx.get("summaries", {}),
             "plots": {"hour_weekday": _table_rows(pl.get("hour_weekday")), "creation": _table_rows(pl.get("creation")),
                       "shifts": _table_rows(pl.get("shifts"))},
-            "headline": {k: c[k] for k in ("operator_offset", "offset_low", "offset_high", "human_rhythm", "weekend",
+            "headline": {k: c[k] for k in ("operator_offset", "offset_low", "offset_high", "human_rhythm", "rhythm",
+                                           "weekend",
                                            "claimed_locations", "shifts", "burst_p", "bursts", "automated_share",
                                            "density", "median_dt_s", "first_at", "last_at")},
             "sample_posts": samples.get(cid, []),

@@ -23,8 +23,8 @@ least 50 of them) from flagged accounts is flagged too: it is the operation's ow
 boosted almost only by the flagged network. Influencers and outlets a farm also boosts keep most of
 their audience among other accounts.
 
-**Reasons.** Each fired piece of evidence becomes one sentence with its numbers, ordered by its
-contribution ``w_i · f_i`` to the score.
+**Reasons.** What the account did with others comes first (one sentence per signal, strongest q
+first), then each fired piece of behavioural evidence, ordered by its contribution ``w_i · f_i``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from typing import Any
 import duckdb
 
 from unmask.signals import SIGNALS
-from unmask.verdict.features import CONTENT_SIGNAL_GROUPS, FEATURES
+from unmask.verdict.features import FEATURES
 
 __all__ = ["VERDICTS", "load_model", "score_accounts"]
 
@@ -94,11 +94,6 @@ def score_accounts(con: duckdb.DuckDBPyConnection, *, threshold: float | None = 
     thr = float(m["threshold"] if threshold is None else threshold)
     wts = {f.name: float(m["weights"].get(f.name, 0.0)) for f in FEATURES}
     z = " + ".join([repr(float(m["intercept"]))] + [f"{w!r} * f.{n}" for n, w in wts.items() if w])
-    group_of = {s: g for g, sigs in CONTENT_SIGNAL_GROUPS.items() for s in sigs}
-    # contribution of each signal's reason = weight of its group feature x that feature + coordination strength
-    sig_contrib = "CASE s.signal " + " ".join(
-        f"WHEN {_q(s)} THEN {wts.get(g + '_partners', 0.0)!r} * f.{g}_partners + {wts['coord_strength']!r} * f.coord_strength"
-        for s, g in group_of.items()) + f" ELSE {wts['sync_partners']!r} * f.sync_partners END"
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE d_sig AS
@@ -112,7 +107,8 @@ def score_accounts(con: duckdb.DuckDBPyConnection, *, threshold: float | None = 
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE d_sig_reason AS
-        SELECT s.account_id, list(struct_pack(c := {sig_contrib}, t := {_signal_reason_sql(time_window)})) AS rs
+        SELECT s.account_id, list(struct_pack(c := 10 + least(-log10(greatest(s.best_q, 1e-300)), 300) / 30,
+                                              t := {_signal_reason_sql(time_window)})) AS rs
         FROM d_sig s JOIN d_features f ON f.account_id = s.account_id GROUP BY s.account_id
         """
     )
