@@ -110,8 +110,9 @@ class IOArchiveReader(Reader):
                 "snapshot_at": "s.t",
                 "snapshot_source": "'post'",
             },
-            # the latest row per account is picked on the raw columns; its fields are cleaned after
-            f"""(SELECT account_id, struct_pack(
+            # the latest row per account is found on a narrow key (time, record), then joined back:
+            # only the chosen rows' profile fields are read and cleaned
+            f"""(SELECT b.account_id, struct_pack(
                     user_screen_name := unmask_nullif_blank(user_screen_name),
                     user_display_name := unmask_nullif_blank(user_display_name),
                     user_profile_description := unmask_nullif_blank(user_profile_description),
@@ -121,14 +122,10 @@ class IOArchiveReader(Reader):
                     followers := unmask_count(follower_count),
                     following := unmask_count(following_count),
                     account_language := unmask_nullif_blank(account_language),
-                    t := {_TIME}) AS s
-                FROM (SELECT account_id, unnest(r) FROM (
-                    SELECT unmask_id(userid) AS account_id, arg_max(struct_pack(
-                        user_screen_name, user_display_name, user_profile_description, user_reported_location,
-                        user_profile_url, account_creation_date, follower_count, following_count,
-                        account_language, tweet_time), struct_pack(t := {_TIME}, r := _record)) AS r
-                    FROM records WHERE unmask_id(userid) IS NOT NULL AND {_TIME} IS NOT NULL
-                    GROUP BY 1)))""",
+                    t := b.k.t) AS s
+                FROM (SELECT unmask_id(userid) AS account_id, max(struct_pack(t := {_TIME}, r := _record)) AS k
+                      FROM records WHERE unmask_id(userid) IS NOT NULL AND {_TIME} IS NOT NULL GROUP BY 1) AS b
+                JOIN records ON records._record = b.k.r)""",
             platform=self.platform,
         )
         ctx.note("account profiles come from per-tweet copies; the latest copy per account is kept")
