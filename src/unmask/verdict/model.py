@@ -78,8 +78,9 @@ def _signal_reason_sql(window: float | None) -> str:
                     "(q = %.1e)', s.partners, s.best_q)")
         else:
             desc = sig.description.replace("within the window", w)
-            for k, v in sig.defaults.items():  # e.g. ">= k hashtags" -> ">= 3 hashtags"
-                desc = desc.replace(f">= {k} ", f">= {v} ")
+            ints = [v for v in sig.defaults.values() if isinstance(v, int)]
+            if ">= k " in desc and len(ints) == 1:  # ">= k hashtags" -> ">= 3 hashtags"
+                desc = desc.replace(">= k ", f">= {ints[0]} ")
             text = (f"printf('%s: with %d accounts, up to %d times with one partner, median gap %.0f s (q = %.1e)', "
                     f"{_q(desc)}, s.partners, s.max_shared, s.mdt, s.best_q)")
         cases.append(f"WHEN {_q(name)} THEN {text}")
