@@ -93,7 +93,9 @@ def detect(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     own = con is None
-    con = con or connect()
+    # bounded by default (4 GB; UNMASK_MEMORY_LIMIT overrides): DuckDB spills to disk beyond it
+    # instead of taking 80 % of the machine
+    con = con or connect(memory_limit=os.environ.get("UNMASK_MEMORY_LIMIT", "4GB"))
     ds.register(con)
     say = progress or (lambda _s: None)
     timings: dict[str, float] = {}
