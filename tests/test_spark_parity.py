@@ -182,3 +182,23 @@ def test_missing_pyspark_and_java_errors(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(EngineUnavailable, match="openjdk-17-jre-headless"):
         check_spark()
+
+
+def test_uris_in_and_out(spark, tmp_path: Path) -> None:
+    """Dataset and output given as URIs: read by Spark, the outputs copied through Hadoop's file systems."""
+    from coord_helpers import planted_world, posts_table, write_dataset
+
+    rows, _ = planted_world(1, n_org=40, n_items=8)
+    write_dataset(tmp_path / "ds", posts_table(rows))
+    coordinate(tmp_path / "ds", tmp_path / "duck", signals=["co_repost"])
+    dst = (tmp_path / "remote").resolve().as_uri()
+    coordinate((tmp_path / "ds").resolve().as_uri(), dst, spark=spark, signals=["co_repost"])
+    assert {"edges.parquet", "clusters.parquet", "graph.gexf", "graph.graphml", "parameters.json"} <= {
+        p.name for p in (tmp_path / "remote").iterdir()}
+    a = _sorted(tmp_path / "duck" / "edges.parquet", ["account_a", "account_b"])
+    b = _sorted(tmp_path / "remote" / "edges.parquet", ["account_a", "account_b"])
+    assert a.num_rows > 0
+    cols = ["account_a", "account_b", "weight", "n_shared", "n_objects", "evidence"]
+    assert a.select(cols).to_pylist() == b.select(cols).to_pylist()
+    with pytest.raises(ValueError, match="needs engine='spark'"):
+        coordinate(tmp_path / "ds", dst, signals=["co_repost"])

@@ -151,7 +151,7 @@ def coordinate(
     checkpoints). ``engine=None`` reads ``UNMASK_ENGINE`` (default ``duckdb``) and
     ``spark_master=None`` reads ``UNMASK_SPARK_MASTER``, so that callers that do not know about
     engines (``unmask detect``) can be switched to Spark from the environment. ``dataset`` and
-    ``out_dir`` may then be URIs. ``con`` is the DuckDB connection for the collected stages
+    ``out_dir`` may then be URIs (the result's ``out_dir`` is then the local copy that was uploaded). ``con`` is the DuckDB connection for the collected stages
     (a new one if ``None``); a Spark connection passed as ``con`` selects Spark.
     """
     if mode not in ("significance", "coortweet"):
@@ -182,6 +182,8 @@ def coordinate(
         ds = dataset if isinstance(dataset, Dataset) else Dataset.open(dataset)
         ds_label = str(ds.path)
     remote = _is_uri(out_dir)
+    if remote and engine != "spark":
+        raise ValueError(f"{out_dir}: an output URI needs engine='spark'")
     out = Path(tempfile.mkdtemp(prefix="unmask-out-")) if remote else Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     own = con is None
@@ -267,18 +269,18 @@ def coordinate(
         _upload(eng, out, str(out_dir))
     if own:
         con.close()
-    return CoordinateResult(Path(str(out_dir)) if remote else out, parameters, n_edges, n_clusters, timings)
+    return CoordinateResult(out, parameters, n_edges, n_clusters, timings)
 
 
 def _is_uri(p: Any) -> bool:
-    return isinstance(p, str) and "://" in p and not p.startswith("file://")
+    return isinstance(p, str) and "://" in p
 
 
 def _register_spark_dataset(eng: Any, dataset: str | os.PathLike[str] | Dataset) -> str:
     """Views ``posts`` and ``accounts`` on Spark over a dataset directory (a local path or any URI)."""
     if isinstance(dataset, Dataset):
         uri = dataset.path.resolve().as_posix()
-    elif _is_uri(dataset) or str(dataset).startswith("file://"):
+    elif _is_uri(dataset):
         uri = str(dataset).rstrip("/")
     else:
         uri = Dataset.open(dataset).path.resolve().as_posix()  # validates the manifest
