@@ -20,7 +20,7 @@ DuckDB                                Spark
 ``list(v ORDER BY k1 [DESC], k2)``    ``transform(array_sort(collect_list(struct(±k1, k2, v))),
                                       e -> e.v)`` (DESC keys are numeric and negated)
 ``l[i:j]`` (1-based, inclusive)       ``slice(l, i, j - i + 1)``
-``epoch_ms(ts)``                      ``unix_millis(ts)``
+``epoch_ms(ts)`` (rounds to ms)       ``CAST(round(unix_micros(ts) / 1000.0) AS BIGINT)``
 ``to_timestamp(seconds)``             ``timestamp_micros(CAST(round(seconds * 1e6) AS BIGINT))``
 ``CAST(x / y AS BIGINT)``             ``CAST(bround(x / y) AS BIGINT)`` (DuckDB rounds half to
                                       even, Spark truncates)
@@ -173,7 +173,8 @@ def _fix(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.UnixToTime):
         scale = node.args.get("scale")
         if scale is not None and scale.name == "3":  # DuckDB epoch_ms(timestamp)
-            return _parse(f"UNIX_MILLIS({_sp(node.this)})")
+            # DuckDB rounds to the nearest millisecond, Spark's unix_millis truncates
+            return _parse(f"CAST(ROUND(UNIX_MICROS({_sp(node.this)}) / 1000.0) AS BIGINT)")
         if scale is None:  # DuckDB to_timestamp(double seconds)
             return _parse(f"TIMESTAMP_MICROS(CAST(ROUND(({_sp(node.this)}) * 1000000) AS BIGINT))")
     if isinstance(node, exp.ArgMin) and node.args.get("count") is not None:
