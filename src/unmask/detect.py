@@ -105,6 +105,8 @@ def detect(
     cc = dict(cfg["coordinate"])
     cc["signals"] = cc["signals"] or None
     cc["time_window"] = cc["time_window"] or None
+    cc["engine"] = cc["engine"] or None
+    cc["spark_master"] = cc["spark_master"] or None
     stamp = json.dumps({"dataset": _dataset_stamp(ds), "coordinate": cfg["coordinate"]}, sort_keys=True)
     done = out / "coordinate.done.json"
     if not (reuse and done.exists() and done.read_text(encoding="utf-8") == stamp):

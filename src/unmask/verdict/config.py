@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
         "seed": 42,
         "resolution": 1.0,
         "signal_params": {},
+        # "" = UNMASK_ENGINE or duckdb; "spark" runs the signals and significance on Spark (docs/scale.md)
+        "engine": "",
+        "spark_master": "",
     },
     "forensics": {
         # clusters with at least this many members get the group analyses (time zone, shifts, bursts)
