@@ -145,7 +145,7 @@ def detect(
 
     _write_accounts(con, out)
     lap("accounts")
-    n_clusters = _write_clusters(con, out, cfx)
+    n_clusters = _write_clusters(con, out)
     lap("clusters")
     fuse(con, "d_edges", "d_fused")
     con.execute(
@@ -268,14 +268,10 @@ def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path,
                                      "default_image": bool(r.get("default_image"))})
         if tz.table.num_rows and "mismatch" in tz.table.column_names:
             tz_rows.append(tz.table.select(["account_id", "claimed_offset", "mismatch"]))
-    cf_tab = pa.table({
-        "cluster_id": pa.array([c["cluster_id"] for c in cfx.values()], pa.int64()),
-        "operator_offset": pa.array([c["operator_offset"] for c in cfx.values()], pa.float64()),
-        "not_human": pa.array([c["not_human"] for c in cfx.values()], pa.bool_()),
-        "human": pa.array([c["human"] for c in cfx.values()], pa.bool_()),
-        "shifts": pa.array([c["shifts"] for c in cfx.values()], pa.bool_()),
-        "client_share": pa.array([c["client_share"] for c in cfx.values()], pa.float64()),
-    })
+    cf_tab = pa.Table.from_pylist(
+        [{k: (c["shift_table"] if c["shifts"] else []) if k == "shifts" else
+          c["shifts"] if k == "shift_found" else c.get(k) for k in _CFX_SCHEMA.names} for c in cfx.values()],
+        schema=_CFX_SCHEMA)
     con.register("d_cfx_arrow", cf_tab)
     con.execute("CREATE OR REPLACE TEMP TABLE d_cfx AS SELECT * FROM d_cfx_arrow")
     con.register("d_cburst_arrow", pa.table({
@@ -314,6 +310,19 @@ def _personas(con: duckdb.DuckDBPyConnection, out: Path, *, min_posts: int = 300
             con.execute("UPDATE d_scored SET reasons = reasons[1:1] || [?] || reasons[2:] WHERE account_id = ?", [text, acc])
 
 
+#: One row per analysed cluster: the flags the features read and the headline clusters.parquet shows.
+_CFX_SCHEMA = pa.schema([
+    ("cluster_id", pa.int64()), ("operator_offset", pa.float64()), ("offset_low", pa.float64()),
+    ("offset_high", pa.float64()), ("human_rhythm", pa.bool_()), ("rhythm", pa.string()),
+    ("not_human", pa.bool_()), ("human", pa.bool_()), ("shift_found", pa.bool_()),
+    ("client_share", pa.float64()), ("weekend", pa.string()),
+    ("claimed_locations", pa.list_(pa.struct([("location", pa.string()), ("n", pa.int64())]))),
+    ("shifts", pa.list_(pa.struct([("start_hour_utc", pa.int64()), ("end_hour_utc", pa.int64()),
+                                   ("accounts", pa.int64())]))),
+    ("burst_p", pa.float64()),
+    ("bursts", pa.list_(pa.struct([("start", pa.string()), ("end", pa.string()), ("accounts", pa.int64())]))),
+])
+
 _ACCOUNT_COLUMNS = (
     "account_id, platform, handle, display_name, score, flagged, verdict, cluster_id, reasons, n_posts, n_partners, "
     "best_q_any AS best_q, signals, "
@@ -333,26 +342,8 @@ def _write_accounts(con: duckdb.DuckDBPyConnection, out: Path) -> None:
     )
 
 
-def _write_clusters(con: duckdb.DuckDBPyConnection, out: Path, cfx: dict[int, dict[str, Any]]) -> int:
+def _write_clusters(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     """clusters.parquet/csv: the coordination table + verdict (majority of members) + forensic headline."""
-    extra = pa.table({
-        "cluster_id": pa.array(list(cfx), pa.int64()),
-        "operator_offset": pa.array([c["operator_offset"] for c in cfx.values()], pa.float64()),
-        "offset_low": pa.array([c["offset_low"] for c in cfx.values()], pa.float64()),
-        "offset_high": pa.array([c["offset_high"] for c in cfx.values()], pa.float64()),
-        "human_rhythm": pa.array([c["human_rhythm"] for c in cfx.values()], pa.bool_()),
-        "rhythm": pa.array([c["rhythm"] for c in cfx.values()], pa.string()),
-        "weekend": pa.array([c["weekend"] for c in cfx.values()], pa.string()),
-        "claimed_locations": pa.array([c["claimed_locations"] for c in cfx.values()],
-                                      pa.list_(pa.struct([("location", pa.string()), ("n", pa.int64())]))),
-        "shifts": pa.array([c["shift_table"] if c["shifts"] else [] for c in cfx.values()],
-                           pa.list_(pa.struct([("start_hour_utc", pa.int64()), ("end_hour_utc", pa.int64()),
-                                               ("accounts", pa.int64())]))),
-        "burst_p": pa.array([c["burst_p"] for c in cfx.values()], pa.float64()),
-        "bursts": pa.array([c["bursts"] for c in cfx.values()],
-                           pa.list_(pa.struct([("start", pa.string()), ("end", pa.string()), ("accounts", pa.int64())]))),
-    })
-    con.register("d_cfx_out", extra)
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE d_clusters_out AS
@@ -374,7 +365,7 @@ def _write_clusters(con: duckdb.DuckDBPyConnection, out: Path, cfx: dict[int, di
                coalesce(x.claimed_locations, []) AS claimed_locations, coalesce(x.shifts, []) AS shifts,
                x.burst_p, coalesce(x.bursts, []) AS bursts, v.automated_share
         FROM d_clusters_arrow c JOIN v ON v.cluster_id = c.cluster_id
-        LEFT JOIN d_cfx_out x ON x.cluster_id = c.cluster_id
+        LEFT JOIN d_cfx x ON x.cluster_id = c.cluster_id
         """
     )
     # reasons: the forensic headline in words, strongest first

@@ -138,7 +138,7 @@ SELECT acc.account_id, acc.platform, prof.handle, prof.display_name, prof.locati
        amp.auto_amplify,
        pr.bot_score, coalesce(cp.handle_pattern, false) AS handle_pattern, coalesce(cp.default_image, false) AS default_image,
        coalesce(cb.in_burst, false) AS in_burst,
-       coalesce(cf.not_human, false) AS cl_not_human, coalesce(cf.shifts, false) AS cl_shifts,
+       coalesce(cf.not_human, false) AS cl_not_human, coalesce(cf.shift_found, false) AS cl_shifts,
        coalesce(cf.human, false) AS cl_human, cf.client_share AS cl_client_share,
        cf.operator_offset,
        coalesce(tz.mismatch, false) AS mismatch, tz.claimed_offset
