@@ -348,7 +348,7 @@ def _write_clusters(con: duckdb.DuckDBPyConnection, out: Path) -> int:
         """
         CREATE OR REPLACE TEMP TABLE d_clusters_out AS
         WITH v AS (
-          SELECT cluster_id, avg(score) AS score, count(*) FILTER (WHERE flagged) AS n_flagged,
+          SELECT cluster_id, round(favg(score), 9) AS score, count(*) FILTER (WHERE flagged) AS n_flagged,
                  count(*) FILTER (WHERE verdict = 'automated_coordinated') AS n_auto_coord,
                  count(*) FILTER (WHERE verdict = 'automated_benign') AS n_benign,
                  avg(CASE WHEN automated THEN 1.0 ELSE 0.0 END) AS automated_share,
