@@ -20,8 +20,11 @@ Near-duplicates never enumerate post pairs:
 6. the account × text-cluster memberships go through the same windowed pair join as every other
    signal, with the cluster as the shared object.
 
-With 8 bands × 4 rows a pair of Jaccard 0.8 becomes a candidate with probability 0.985 and a
-pair of Jaccard 0.4 with 0.18 (before verification).
+With 8 bands × 4 rows a pair of Jaccard 0.8 becomes a candidate with probability 0.985, one of
+0.68 with 0.86 and one of 0.4 with 0.18 (before verification): with a lower ``threshold`` use more
+bands of fewer rows (16 × 2 catches Jaccard 0.5 with probability 0.99). The MinHash values are
+``num_perm`` aggregate columns of one GROUP BY over the shingles, and bands are compared column by
+column, so the cost is one pass over the shingles whatever ``num_perm``.
 """
 
 from __future__ import annotations
@@ -37,9 +40,12 @@ from unmask.signals._common import T_EXPR, object_signal
 __all__ = ["CO_TEXT", "CO_TEXT_NEAR", "NORM_TEXT_SQL", "near_duplicate_clusters"]
 
 #: SQL expression: the normalised text of ``text``.
+# The last pass replaces only the runs that are not already one plain space (a run holding some
+# other character, or two or more spaces): same result as replacing every run of non-letters, but
+# 2.5x faster, since most runs in text are single spaces (measured on the IRA and simulated texts).
 NORM_TEXT_SQL = (
     "trim(regexp_replace(regexp_replace(regexp_replace(lower(text), 'https?://[^\\s]+', ' ', 'g'), "
-    "'@[A-Za-z0-9_]+', ' ', 'g'), '[^\\p{L}\\p{M}\\p{N}]+', ' ', 'g'))"
+    "'@[A-Za-z0-9_]+', ' ', 'g'), '[^\\p{L}\\p{M}\\p{N}]*[^\\p{L}\\p{M}\\p{N} ][^\\p{L}\\p{M}\\p{N}]*| {2,}', ' ', 'g'))"
 )
 
 _PRIME = 2147483647
@@ -82,64 +88,67 @@ def near_duplicate_clusters(
     import numpy as np  # local: only the hash parameters come from Python
 
     rng = np.random.default_rng(seed)
-    params = ", ".join(
-        f"({i}, {int(a)}, {int(b)})"
-        for i, (a, b) in enumerate(
-            zip(rng.integers(1, _PRIME, num_perm), rng.integers(0, _PRIME, num_perm), strict=True)
-        )
-    )
+    params = list(zip(rng.integers(1, _PRIME, num_perm), rng.integers(0, _PRIME, num_perm), strict=True))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {out}__tx AS SELECT norm, {hash64_sql(con, 'norm')} AS tid, "
         f"string_split(norm, ' ') AS tok FROM (SELECT DISTINCT norm FROM {texts}) d"
     )
+    # The shingles are never materialised, nor deduplicated (a repeated shingle does not change a
+    # minimum): the num_perm MinHash values are num_perm aggregate columns of one GROUP BY over
+    # them (a cross join with the hash parameters would multiply the rows by num_perm).
+    words = "array_length(tok) >= 3 AND length(norm) <= 16 * array_length(tok)"
+    sig_cols = ", ".join(f"min(({int(a)} * x + {int(b)}) % {_PRIME}) AS h{i}" for i, (a, b) in enumerate(params))
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {out}__sh AS
-        SELECT DISTINCT tid, {hash64_sql(con, 'sh')} % {_PRIME} AS x FROM (
-            SELECT tid, array_to_string(tok[i:i + 2], ' ') AS sh
-            FROM (SELECT tid, tok, unnest(generate_series(1, array_length(tok) - 2)) AS i FROM {out}__tx
-                  WHERE array_length(tok) >= 3 AND length(norm) <= 16 * array_length(tok))
-            UNION ALL
-            SELECT tid, substring(norm, i, 4) AS sh
-            FROM (SELECT tid, norm, unnest(generate_series(1, greatest(length(norm) - 3, 1))) AS i
-                  FROM {out}__tx WHERE NOT (array_length(tok) >= 3 AND length(norm) <= 16 * array_length(tok)))
-        ) s
+        CREATE OR REPLACE TEMP TABLE {out}__sig AS
+        SELECT tid, {sig_cols} FROM (
+            SELECT tid, {hash64_sql(con, 'sh')} % {_PRIME} AS x FROM (
+                SELECT tid, array_to_string(tok[i:i + 2], ' ') AS sh
+                FROM (SELECT tid, tok, unnest(generate_series(1, array_length(tok) - 2)) AS i FROM {out}__tx
+                      WHERE {words})
+                UNION ALL
+                SELECT tid, substring(norm, i, 4) AS sh
+                FROM (SELECT tid, norm, unnest(generate_series(1, greatest(length(norm) - 3, 1))) AS i
+                      FROM {out}__tx WHERE NOT ({words}))
+            ) s
+        ) h GROUP BY tid
         """
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out}__sig AS SELECT s.tid, p.i, min((p.a * s.x + p.b) % {_PRIME}) AS h "
-        f"FROM {out}__sh s CROSS JOIN (VALUES {params}) AS p(i, a, b) GROUP BY s.tid, p.i"
+    band_sel = " UNION ALL ".join(
+        f"SELECT tid, {j} AS band, "
+        + ", ".join(f"h{j * rows + r} AS k{r}" for r in range(rows))
+        + f" FROM {out}__sig"
+        for j in range(bands)
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out}__band AS SELECT tid, CAST(i / {rows} AS BIGINT) AS band, "
-        f"hash(list(h ORDER BY i)) AS key FROM {out}__sig GROUP BY tid, CAST(i / {rows} AS BIGINT)"
-    )
+    keys = ", ".join(f"k{r}" for r in range(rows))
+    on = " AND ".join(f"b.k{r} = r.k{r}" for r in range(rows))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {out}__band AS {band_sel}")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out}__mem AS
-        SELECT b.tid, r.rep FROM {out}__band b
-        JOIN (SELECT band, key, min(tid) AS rep FROM {out}__band GROUP BY band, key HAVING count(*) > 1) r
-          ON b.band = r.band AND b.key = r.key
+        SELECT DISTINCT b.tid, r.rep FROM {out}__band b
+        JOIN (SELECT band, {keys}, min(tid) AS rep FROM {out}__band GROUP BY band, {keys} HAVING count(*) > 1) r
+          ON b.band = r.band AND {on}
         WHERE b.tid <> r.rep
         """
     )
     need = int(np.ceil(threshold * num_perm - 1e-9))
+    agree = " + ".join(f"CASE WHEN s1.h{i} = s2.h{i} THEN 1 ELSE 0 END" for i in range(num_perm))
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out}__ok AS
-        SELECT m.tid, min(m.rep) AS rep FROM (
-            SELECT m.tid, m.rep FROM (SELECT DISTINCT tid, rep FROM {out}__mem) m
-            JOIN {out}__sig s1 ON s1.tid = m.tid
-            JOIN {out}__sig s2 ON s2.tid = m.rep AND s2.i = s1.i
-            GROUP BY m.tid, m.rep HAVING sum(CASE WHEN s1.h = s2.h THEN 1 ELSE 0 END) >= {need}
-        ) m GROUP BY m.tid
+        SELECT m.tid, min(m.rep) AS rep FROM {out}__mem m
+        JOIN {out}__sig s1 ON s1.tid = m.tid
+        JOIN {out}__sig s2 ON s2.tid = m.rep
+        WHERE {agree} >= {need}
+        GROUP BY m.tid
         """
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT t.norm, CAST(coalesce(o.rep, t.tid) AS VARCHAR) AS cluster "
         f"FROM {out}__tx t LEFT JOIN {out}__ok o ON o.tid = t.tid"
     )
-    for s in ("__tx", "__sh", "__sig", "__band", "__mem", "__ok"):
+    for s in ("__tx", "__sig", "__band", "__mem", "__ok"):
         con.execute(f"DROP TABLE {out}{s}")
 
 
