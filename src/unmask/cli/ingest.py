@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from unmask.dataset import Dataset, DatasetError
-from unmask.engine import connect
+from unmask.engine import EngineUnavailable, connect
 from unmask.ingest import FileReport, FormatError, ingest_files, readers
 
 __all__ = ["formats", "info", "ingest", "rejects"]
@@ -40,8 +40,8 @@ def _load_map(path: str | None, columns: tuple[str, ...]) -> dict[str, Any]:
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", "dataset", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "dataset", required=True, type=click.Path(file_okay=False),
               help="Dataset directory (created if absent; more files are appended).")
 @click.option("--format", "format_", metavar="NAME", help="Force a reader instead of sniffing (see `unmask formats`).")
 @click.option("--map", "map_file", type=click.Path(exists=True, dir_okay=False),
@@ -50,8 +50,12 @@ def _load_map(path: str | None, columns: tuple[str, ...]) -> dict[str, Any]:
               help="Column map entry for the generic format (repeatable).")
 @click.option("--encoding", help="Input encoding (default: detected: BOM, UTF-8, else latin-1).")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-file counts as JSON on stdout.")
-def ingest(inputs: tuple[Path, ...], dataset: Path, format_: str | None, map_file: str | None,
-           columns: tuple[str, ...], encoding: str | None, as_json: bool) -> None:
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="Where the rows are processed: embedded DuckDB, or Spark (CSV/Parquet formats; inputs and "
+                   "DATASET may then be URIs: s3a://, abfss://, gs://, hdfs://).")
+@click.option("--spark-master", metavar="URL", help="Spark master for --engine spark (default: spark-submit's, or local[*]).")
+def ingest(inputs: tuple[str, ...], dataset: str, format_: str | None, map_file: str | None,
+           columns: tuple[str, ...], encoding: str | None, as_json: bool, engine: str, spark_master: str | None) -> None:
     """Read INPUT files into a canonical DATASET (Parquet + manifest).
 
     Every input record ends as ingested, duplicate (same platform + post id) or rejected with a
@@ -62,7 +66,8 @@ def ingest(inputs: tuple[Path, ...], dataset: Path, format_: str | None, map_fil
     if format_ is None and (map_file or columns):
         format_ = "generic"
     try:
-        Dataset.open(dataset, create=True)
+        if "://" not in dataset:
+            Dataset.open(dataset, create=True)
     except DatasetError as e:
         raise click.ClickException(str(e)) from e
     if format_ is not None and format_ not in readers():
@@ -78,7 +83,16 @@ def ingest(inputs: tuple[Path, ...], dataset: Path, format_: str | None, map_fil
                 bar.advance(task)
 
         try:
-            report = ingest_files(inputs, dataset, format=format_, options=options, encoding=encoding, progress=progress)
+            if engine == "spark":
+                from unmask.engines.spark_ingest import ingest_spark
+
+                report = ingest_spark(inputs, dataset, format=format_, options=options, encoding=encoding,
+                                      spark_master=spark_master, progress=progress)
+            else:
+                report = ingest_files(inputs, dataset, format=format_, options=options, encoding=encoding,
+                                      progress=progress)
+        except EngineUnavailable as e:
+            raise click.ClickException(str(e)) from e
         except FormatError as e:
             raise click.ClickException(str(e)) from e
     if as_json:

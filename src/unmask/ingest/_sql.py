@@ -39,8 +39,9 @@ TRACKING_PARAMS = (
 HASHTAG_RE = r"[#＃]([\p{L}\p{M}\p{N}_]+)"
 #: A Twitter-style mention.
 MENTION_RE = r"(?:^|[^A-Za-z0-9_.])@([A-Za-z0-9_]{1,15})"
-#: A URL in free text.
-URL_RE = r"(https?://[^\s<>\"'\x{201C}\x{201D}]*[^\s<>\"'\x{201C}\x{201D}.,;:!?)\]…])"
+#: A URL in free text. No capturing group: the whole match is the URL, and a regex without
+#: groups is matched by the engine's fast automaton (extracting a group took twice as long).
+URL_RE = r"https?://[^\s<>\"'\x{201C}\x{201D}]*[^\s<>\"'\x{201C}\x{201D}.,;:!?)\]…]"
 
 _TRACKING = "|".join(TRACKING_PARAMS)
 
@@ -73,20 +74,20 @@ _MACROS = [
                 lambda x: x <> '' AND NOT regexp_matches(lower(x), '^({_TRACKING})(=|$)')
             ), '&'), ''), '')
     """,
-    # Normalise a list of URLs, dropping empties (a URL-less post must never share a '' URL).
-    # Each URL is split once into parts (a struct) and rebuilt; non-URLs are kept trimmed.
+    # Normalise a list of URLs, dropping empties (a URL-less post must never share a '' URL). One
+    # pass over the list: the fast path (lowercase http(s) URL without port, query or fragment)
+    # only trims trailing slashes, the same result as splitting and rebuilding at a fraction of
+    # the cost; the rest are split once into parts (a struct, in a one-element list so that the
+    # regex runs once per URL) and rebuilt, non-URLs kept trimmed.
     r"""
     CREATE OR REPLACE MACRO unmask_norm_urls(us) AS
         list_transform(
-            list_transform(
-                list_filter(us, lambda x: x IS NOT NULL AND trim(x) <> ''),
-                lambda x: struct_pack(x := trim(x), p := CASE
-                    WHEN regexp_full_match(trim(x), '(?:http|https)://[a-z0-9.\-]+(?:/[^?#]*)?') THEN NULL
-                    ELSE unmask_url_parts(x) END)),
-            -- p is NULL on the fast path (lowercase http(s) URL without port, query or fragment):
-            -- the same result as splitting and rebuilding, at a third of the cost
-            lambda s: CASE WHEN s.p IS NULL THEN rtrim(s.x, '/') WHEN s.p.scheme = '' THEN s.x
-                           ELSE unmask_url_from_parts(s.p) END)
+            list_filter(us, lambda x: x IS NOT NULL AND trim(x) <> ''),
+            lambda x: CASE
+                WHEN regexp_full_match(trim(x), '(?:http|https)://[a-z0-9.\-]+(?:/[^?#]*)?') THEN rtrim(trim(x), '/')
+                ELSE list_transform([unmask_url_parts(x)], lambda p: CASE WHEN p.scheme = '' THEN trim(x)
+                                                                   ELSE unmask_url_from_parts(p) END)[1]
+            END)
     """,
     r"""
     CREATE OR REPLACE MACRO unmask_norm_url(u) AS unmask_norm_urls([u])[1]
@@ -122,7 +123,7 @@ _MACROS = [
     """,
     f"""
     CREATE OR REPLACE MACRO unmask_text_urls(t) AS
-        CASE WHEN contains(coalesce(t, ''), '://') THEN regexp_extract_all(t, {_lit(URL_RE)}, 1)
+        CASE WHEN contains(coalesce(t, ''), '://') THEN regexp_extract_all(t, {_lit(URL_RE)}, 0)
         ELSE []::VARCHAR[] END
     """,
     # Items of a Python-literal or JSON list of strings/numbers: "['a', 'b']", "[1, 2]", "".
