@@ -50,7 +50,7 @@ from unmask.network.fusion import fuse
 from unmask.network.significance import score_edges
 from unmask.schema import ACCOUNTS, POSTS
 from unmask.signals import SIGNALS, get
-from unmask.signals._window import resolve_evidence
+from unmask.signals._window import drop_relation, resolve_evidence
 
 __all__ = ["DEFAULT_SIGNALS", "CoordinateResult", "coordinate", "run_signal"]
 
@@ -85,21 +85,35 @@ def run_signal(
     evidence: int = 5,
     params: dict[str, Any] | None = None,
     keep: str = "true",
+    min_shared: int = 1,
 ) -> dict[str, Any]:
     """Compute signal ``name`` on the ``posts`` view into table ``out`` with p and q values.
 
     Only rows matching the SQL condition ``keep`` (on the scored columns) are written, with their
-    evidence resolved to object ids and times.
+    evidence resolved to object ids and times. ``min_shared`` is the least ``n_shared`` that
+    ``keep`` can keep: a signal may then leave smaller pairs unlisted (they still count in the
+    false-discovery control).
     """
     sig = get(name)
     kw = {**sig.defaults, **(params or {})}
     max_bucket = int(kw.pop("max_bucket", max_bucket))
-    stats = sig.compute(con, f"{out}__e", time_window=time_window, max_bucket=max_bucket, evidence=evidence, **kw)
+    stats = sig.compute(con, f"{out}__e", time_window=time_window, max_bucket=max_bucket, evidence=evidence,
+                        min_shared=int(min_shared), **kw)
     a = int(stats.get("accounts", 0))
     stats["n_tests"] = a * (a - 1) // 2
-    score_edges(con, f"{out}__e", f"{out}__s", n_tests=stats["n_tests"])
-    resolve_evidence(con, f"{out}__s", f"{out}__e_objects", out, keep)
-    for t in ("__e", "__s", "__e_objects"):
+    unlisted = stats.pop("unlisted", None)
+    # only the kept pairs are written with their scores (all candidate pairs are scored)
+    score_edges(con, f"{out}__e", f"{out}__s", n_tests=stats["n_tests"], where=keep, unlisted=unlisted)
+    if sig.details is not None:  # evidence computed for the kept pairs only
+        sig.details(con, f"{out}__e", f"{out}__s", f"{out}__sd", evidence=evidence)
+        resolve_evidence(con, f"{out}__sd", f"{out}__e_objects", out)
+        con.execute(f"DROP TABLE {out}__sd")
+    else:
+        resolve_evidence(con, f"{out}__s", f"{out}__e_objects", out)
+    drop_relation(con, f"{out}__e")
+    if unlisted:
+        con.execute(f"DROP TABLE {unlisted}")
+    for t in ("__s", "__e_objects"):
         con.execute(f"DROP TABLE {out}{t}")
     stats["parameters"] = {"time_window": time_window if sig.windowed else None, "max_bucket": max_bucket,
                            "evidence": evidence, **kw}
@@ -199,7 +213,8 @@ def coordinate(
     for n in names:
         t0 = time.perf_counter()
         st = run_signal(eng, n, f"sig_{n}", time_window=time_window, max_bucket=max_bucket, evidence=evidence,
-                        params=(signal_params or {}).get(n), keep=keep)
+                        params=(signal_params or {}).get(n), keep=keep,
+                        min_shared=int(min_shared if mode == "significance" else min_participation))
         st["kept_pairs"] = eng.execute(f"SELECT count(*) FROM sig_{n}").fetchone()[0]
         timings[n] = st["seconds"] = round(time.perf_counter() - t0, 3)
         per_signal[n] = st

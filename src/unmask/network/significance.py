@@ -23,8 +23,6 @@ import numpy as np
 import pyarrow as pa
 from scipy import stats
 
-from unmask.engine import dialect
-
 __all__ = ["benjamini_hochberg", "poisson_sf", "score_edges"]
 
 
@@ -35,48 +33,65 @@ def poisson_sf(n: np.ndarray, lam: np.ndarray) -> np.ndarray:
     return np.where(n <= 0, 1.0, stats.poisson.sf(n - 1, lam))
 
 
-def benjamini_hochberg(p: np.ndarray, n_tests: int | None = None) -> np.ndarray:
+def benjamini_hochberg(
+    p: np.ndarray, n_tests: int | None = None, *, counts: np.ndarray | None = None
+) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (q-values), same order as ``p``.
 
-    ``n_tests`` (>= ``len(p)``) is the size of the whole family when the remaining tests have
-    ``p = 1`` and are not listed.
+    ``n_tests`` (>= the number of tests listed) is the size of the whole family when the
+    remaining tests have ``p = 1`` and are not listed. ``counts`` (optional) says how many tests
+    each entry of ``p`` stands for; the q-value of an entry is then that of its tests.
     """
     p = np.asarray(p, dtype=np.float64)
     if p.size == 0:
         return p.copy()
-    m = max(int(n_tests or 0), p.size)
+    w = np.ones(p.size, dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
+    m = max(int(n_tests or 0), int(w.sum()))
     order = np.argsort(p, kind="stable")
-    ranked = p[order] * m / np.arange(1, p.size + 1)
+    ranked = p[order] * m / np.cumsum(w[order]).astype(np.float64)
     q_sorted = np.minimum.accumulate(ranked[::-1])[::-1]
     q = np.empty(p.size)
     q[order] = np.minimum(q_sorted, 1.0)
     return q
 
 
-def score_edges(con: duckdb.DuckDBPyConnection, table: str, out: str, *, n_tests: int | None = None) -> None:
-    """Write ``out`` = ``table`` plus ``p_value`` and ``q_value`` (BH over ``n_tests`` pairs).
+def score_edges(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    out: str,
+    *,
+    n_tests: int | None = None,
+    where: str = "true",
+    unlisted: str | None = None,
+) -> None:
+    """Write ``out`` = the rows of ``table`` plus ``p_value`` and ``q_value`` (BH over ``n_tests``
+    pairs) that match the SQL condition ``where`` (on any column, the scores included).
 
-    Only three numeric columns travel to NumPy (the Poisson tail has no portable SQL form): row
-    id, ``n_shared``, ``expected`` — 24 bytes per candidate pair; the scores are joined back by
-    row id (DuckDB's ``rowid``; on Spark an id numbered once into a materialised copy).
+    The p-value depends only on (``n_shared``, ``expected``), and many pairs share both (the
+    expectation depends on the two volumes only), so the engine groups the pairs by that couple
+    and only the distinct couples with their counts travel to NumPy — a few thousand rows where
+    there are hundreds of millions of candidate pairs. Benjamini–Hochberg on the weighted couples
+    is exactly BH on the pairs: tied p-values get the same q-value either way, the one of the
+    last rank of the tie.
+
+    ``unlisted`` (optional) names a table ``(n_shared, expected, c)`` of pairs a signal scored but
+    did not list (they cannot be kept): they take part in the false-discovery control all the same.
     """
-    src, rid, cols = table, "rowid", "t.*"
-    if dialect(con) != "duckdb":
-        names = [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {out}__rid AS SELECT *, monotonically_increasing_id() AS rid__ "
-                    f"FROM {table}")
-        src, rid, cols = f"{out}__rid", "rid__", ", ".join(f"t.{c}" for c in names)
-    arr = con.execute(f"SELECT {rid} AS rid, n_shared, expected FROM {src}").fetchnumpy()
-    n = np.asarray(arr["n_shared"])
-    lam = np.asarray(arr["expected"])
+    groups = f"SELECT n_shared, expected, count(*) AS c FROM {table} GROUP BY n_shared, expected"
+    if unlisted:
+        groups = (f"SELECT n_shared, expected, CAST(sum(c) AS BIGINT) AS c FROM ({groups} UNION ALL "
+                  f"SELECT n_shared, expected, c FROM {unlisted}) u GROUP BY n_shared, expected")
+    arr = con.execute(f"SELECT * FROM ({groups}) g ORDER BY n_shared, expected").fetchnumpy()
+    n = np.asarray(arr["n_shared"], dtype=np.float64)
+    lam = np.asarray(arr["expected"], dtype=np.float64)
+    c = np.asarray(arr["c"], dtype=np.int64)
     p = poisson_sf(n, lam)
-    q = benjamini_hochberg(p, n_tests)
-    scores = pa.table({"rid": np.asarray(arr["rid"]), "p_value": p, "q_value": q})
+    q = benjamini_hochberg(p, n_tests, counts=c)
+    scores = pa.table({"n_shared__": pa.array(np.asarray(arr["n_shared"]), pa.int64()),
+                       "expected__": pa.array(lam, pa.float64()), "p_value": p, "q_value": q})
     con.register(f"{out}__scores", scores)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT {cols}, s.p_value, s.q_value FROM {src} t "
-        f"JOIN {out}__scores s ON s.rid = t.{rid}"
+        f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM (SELECT t.*, s.p_value, s.q_value FROM {table} t "
+        f"JOIN {out}__scores s ON s.n_shared__ = t.n_shared AND s.expected__ = t.expected) x WHERE {where}"
     )
     con.unregister(f"{out}__scores")
-    if src != table:
-        con.execute(f"DROP TABLE {src}")

@@ -6,7 +6,9 @@ register`) and writes a temp table with the columns of :data:`unmask.signals._wi
 added afterwards by :mod:`unmask.network.significance`.
 
 Adding a signal = one module with a ``compute(con, out, *, time_window, max_bucket, evidence,
-**params)`` function and a ``SIGNAL`` description, plus one line in :data:`_MODULES`.
+**params)`` function and a ``SIGNAL`` description, plus one line in :data:`_MODULES`. A signal
+with many candidate pairs may leave the evidence to a ``details`` function run on the kept pairs
+only (see ``sync_activity``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ class Signal:
     compute: Callable[..., dict[str, Any]]
     defaults: dict[str, Any] = field(default_factory=dict)
     windowed: bool = True  # False: time_window does not apply (own time unit)
+    #: Optional ``details(con, out, kept, result, *, evidence)``: for signals whose ``compute``
+    #: leaves the costly per-pair columns (evidence, median gap) empty, fills them for the pairs
+    #: significance keeps only (``out`` is the table ``compute`` wrote).
+    details: Callable[..., None] | None = None
 
 
 #: module, attribute of every signal, in output order (one line per signal).

@@ -29,6 +29,7 @@ def object_signal(select_events: str) -> Callable[..., dict[str, Any]]:
         time_window: float | None = 60,
         max_bucket: int = 250,
         evidence: int = 5,
+        min_shared: int = 1,
         **_: Any,
     ) -> dict[str, Any]:
         con.execute(
@@ -36,7 +37,8 @@ def object_signal(select_events: str) -> Callable[..., dict[str, Any]]:
             "WHERE obj IS NOT NULL AND obj <> ''"
         )
         stats = pair_edges(
-            con, f"{out}__src", out, time_window=time_window, max_bucket=max_bucket, evidence=evidence
+            con, f"{out}__src", out, time_window=time_window, max_bucket=max_bucket, evidence=evidence,
+            min_shared=min_shared,
         )
         con.execute(f"DROP TABLE {out}__src")
         return stats

@@ -22,7 +22,9 @@ from typing import Any
 
 import duckdb
 
-__all__ = ["EDGE_COLUMNS", "pair_edges", "resolve_evidence", "volume_expectation"]
+from unmask.engine import dialect
+
+__all__ = ["EDGE_COLUMNS", "drop_relation", "pair_edges", "resolve_evidence", "volume_expectation", "volume_k"]
 
 #: Columns of every raw signal edge table (before significance adds p_value and q_value).
 EDGE_COLUMNS = (
@@ -39,6 +41,7 @@ def pair_edges(
     time_window: float | None,
     max_bucket: int = 250,
     evidence: int = 5,
+    min_shared: int = 1,
 ) -> dict[str, Any]:
     """Join ``events`` (account_id, obj, post_id, t DOUBLE seconds, ts) into account-pair edges.
 
@@ -56,6 +59,10 @@ def pair_edges(
       ``{out}_objects`` and epoch seconds; :func:`resolve_evidence` turns them into
       (object, at_a, at_b) for the rows that are kept;
     - ``expected``: the null-model expectation of ``n_shared`` (see :func:`volume_expectation`).
+
+    Pairs with ``n_shared < min_shared`` (they cannot be kept) are not listed in ``out`` but
+    counted, for significance, in ``{out}_unlisted(n_shared, expected, c)`` (returned as
+    ``stats["unlisted"]``).
 
     Returns counts (events, accounts, capped cells/objects/events, candidate pairs).
     """
@@ -155,6 +162,16 @@ def pair_edges(
     ).fetchone()
     stats.update(capped_cells=int(cells), capped_objects=int(cobj), capped_events=int(cev))
     volume_expectation(con, f"{out}__ev", f"{out}__raw", f"{out}__rawx", extra_pairs=float(cpairs))
+    listed = "true"
+    unlisted = 0
+    if int(min_shared) > 1:
+        listed = f"least(na, nb) >= {int(min_shared)}"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {out}_unlisted AS SELECT least(na, nb) AS n_shared, expected, count(*) AS c "
+            f"FROM {out}__rawx WHERE NOT ({listed}) GROUP BY least(na, nb), expected"
+        )
+        unlisted = con.execute(f"SELECT coalesce(sum(c), 0) FROM {out}_unlisted").fetchone()[0]
+        stats["unlisted"] = f"{out}_unlisted"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
@@ -163,9 +180,11 @@ def pair_edges(
                to_timestamp(first_t) AS first_at, to_timestamp(last_t) AS last_at,
                CAST(least(na, nb) AS DOUBLE) / greatest(na, nb) AS symmetry, evidence, expected
         FROM {out}__rawx r JOIN {out}__acc xa ON xa.aid = r.a JOIN {out}__acc xb ON xb.aid = r.bb
+        WHERE {listed}
         """
     )
-    stats["candidate_pairs"] = con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
+    stats["listed_pairs"] = con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
+    stats["candidate_pairs"] = int(stats["listed_pairs"]) + int(unlisted)
     for t in ("__acc", "__ev", "__cap", "__k", "__k3", "__m", "__g", "__mm", "__raw", "__rawx"):
         con.execute(f"DROP TABLE IF EXISTS {out}{t}")
     return stats
@@ -208,6 +227,23 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
 
 
+def volume_k(con: duckdb.DuckDBPyConnection, events: str, raw: str, *, extra_pairs: float = 0.0) -> float:
+    """Write ``{raw}__vol(aid, n)`` (each account's events) and return the null model's ``K``.
+
+    See :func:`volume_expectation` for the model; ``raw`` needs ``na`` and ``nb``.
+    """
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {raw}__vol AS "
+        f"SELECT aid, count(*) AS n FROM {events} GROUP BY aid"
+    )
+    big_n, sum_sq = con.execute(
+        f"SELECT coalesce(sum(n), 0), coalesce(sum(n * n), 0) FROM {raw}__vol"
+    ).fetchone()
+    s = con.execute(f"SELECT coalesce(sum(least(na, nb)), 0) FROM {raw}").fetchone()[0]
+    denom = float(big_n) ** 2 - float(sum_sq)
+    return 2.0 * (float(s) + extra_pairs) / denom if denom > 0 else 0.0
+
+
 def volume_expectation(
     con: duckdb.DuckDBPyConnection, events: str, raw: str, out: str, *, extra_pairs: float = 0.0
 ) -> None:
@@ -222,16 +258,7 @@ def volume_expectation(
     estimate for fan-out-capped cells), ``N = Σ n_a``. Popular objects and bursts therefore raise
     every pair's expectation, so a viral swarm's one-off co-shares are unsurprising.
     """
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {raw}__vol AS "
-        f"SELECT aid, count(*) AS n FROM {events} GROUP BY aid"
-    )
-    big_n, sum_sq = con.execute(
-        f"SELECT coalesce(sum(n), 0), coalesce(sum(n * n), 0) FROM {raw}__vol"
-    ).fetchone()
-    s = con.execute(f"SELECT coalesce(sum(least(na, nb)), 0) FROM {raw}").fetchone()[0]
-    denom = float(big_n) ** 2 - float(sum_sq)
-    k = 2.0 * (float(s) + extra_pairs) / denom if denom > 0 else 0.0
+    k = volume_k(con, events, raw, extra_pairs=extra_pairs)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
@@ -240,3 +267,13 @@ def volume_expectation(
         """
     )
     con.execute(f"DROP TABLE {raw}__vol")
+
+
+def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the temp table or view ``name`` if it exists (a signal may leave either)."""
+    if dialect(con) == "duckdb" and con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND temporary", [name]
+    ).fetchone()[0]:
+        con.execute(f"DROP VIEW {name}")
+    else:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
