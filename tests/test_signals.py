@@ -170,6 +170,25 @@ def test_sync_activity_matches_brute_force(acts: list[tuple[str, int]], min_bins
     assert {k: v["n_shared"] for k, v in got.items()} == want
 
 
+def test_sync_activity_work_budget_caps_busiest_bins_first() -> None:
+    # bin 0..5: the same 3 accounts (3 pairs each); bin 10: 6 accounts (15 pairs)
+    acts = [(a, b * 300 + 1) for b in range(6) for a in ("a", "b", "c")]
+    acts += [(a, 3001) for a in ("a", "b", "c", "d", "e", "f")] + [(a, 300 * k + 5) for a in "def" for k in range(20, 25)]
+    rows = [{"account_id": a, "t": float(t), "post_id": f"p{i}"} for i, (a, t) in enumerate(acts)]
+    con = connect(threads=1)
+    con.register("posts_arrow", posts_table(rows))
+    con.execute("CREATE VIEW posts AS SELECT * FROM posts_arrow")
+    full = run_signal(con, "sync_activity", "e1")
+    tight = run_signal(con, "sync_activity", "e2", params={"max_matched_rows": 40})
+    assert full["bin_cap"] == 2000 and full["capped_cells"] == 0
+    # 11 bins x 3 pairs = 33 fit in 40; adding the 15-pair bin would not: it is capped and counted
+    assert tight["bin_cap"] == 3 and tight["capped_cells"] == 1 and tight["capped_events"] == 6
+    n = dict(((a, b), n) for a, b, n in con.execute("SELECT account_a, account_b, n_shared FROM e2").fetchall())
+    assert n[("a", "b")] == 6 and ("a", "d") not in n
+    n1 = dict(((a, b), n) for a, b, n in con.execute("SELECT account_a, account_b, n_shared FROM e1").fetchall())
+    assert n1[("a", "b")] == 7 and n1[("d", "e")] == 6
+
+
 def test_near_duplicates_cluster_without_pairs() -> None:
     base = "the quick brown fox jumps over the lazy dog while the cat watches from the old wooden fence"
     rows = [

@@ -5,7 +5,9 @@ are the bins both accounts posted in. Accounts with fewer than ``min_active_bins
 active bins are left out (they cannot pass significance). The null keeps each account's number
 of active bins and each bin's overall activity (so daily rhythms and news peaks raise every
 pair's expectation). Bins with more than ``max_bucket`` active accounts (default 2000, its own
-default rather than the windowed signals' 250) are capped (counted).
+default rather than the windowed signals' 250) are capped (counted), and so are the busiest bins
+beyond a work budget: the cap is lowered until the kept bins hold at most ``max_matched_rows``
+(default 200 M) account pairs (``bin_cap`` in the output's parameters says which cap was used).
 
 Cost grows with the square of the accounts active per bin — the one signal that does — so this
 signal does not go through the generic pair join (:func:`unmask.signals._window.pair_edges`):
@@ -38,6 +40,7 @@ def compute(
     evidence: int = 5,
     min_shared: int = 1,
     rows_per_pass: int = 100_000_000,
+    max_matched_rows: int = 200_000_000,
     **_: Any,
 ) -> dict[str, Any]:
     """Edges between accounts that are repeatedly active in the same time bins.
@@ -53,7 +56,6 @@ def compute(
     (pair, bin) rows, so the aggregation's memory stays bounded whatever the data.
     """
     bs = float(bin_seconds)
-    cap = int(max_bucket)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {out}__sa AS "
         f"SELECT account_id, CAST(floor({T_EXPR} / {bs!r}) AS BIGINT) AS bin, min({T_EXPR}) AS t "
@@ -70,6 +72,7 @@ def compute(
     )
     con.execute(f"DROP TABLE {out}__sa")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {out}__bins AS SELECT bin, count(*) AS m FROM {out}__ev GROUP BY bin")
+    cap = _work_cap(con, f"{out}__bins", int(max_bucket), int(max_matched_rows))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {out}__k AS SELECT e.* FROM {out}__ev e "
         f"JOIN {out}__bins b ON b.bin = e.bin WHERE b.m <= {cap}"
@@ -135,11 +138,33 @@ def compute(
     listed = con.execute(f"SELECT count(*) FROM {out}__raw").fetchone()[0]
     unlisted = con.execute(f"SELECT coalesce(sum(c), 0) FROM {out}_unlisted").fetchone()[0]
     return {
-        "events": int(events), "accounts": int(accounts), "objects": int(objects),
+        "events": int(events), "accounts": int(accounts), "objects": int(objects), "bin_cap": cap,
         "capped_cells": int(cells), "capped_objects": int(cells), "capped_events": int(cev),
         "candidate_pairs": int(listed) + int(unlisted), "listed_pairs": int(listed),
         "matched_rows": int(matched), "passes": passes, "unlisted": f"{out}_unlisted",
     }
+
+
+def _work_cap(con: duckdb.DuckDBPyConnection, bins: str, max_bucket: int, budget: int) -> int:
+    """The per-bin cap: ``max_bucket``, lowered if need be so that the kept bins' matched rows
+    (Σ m(m-1)/2 over bins with m accounts <= cap) stay within ``budget``.
+
+    The busiest bins go first: they hold the most pairs and the least information (the null model
+    expects their co-activity; it still counts their pairs in ``K``, so capping only makes the test
+    more conservative). The cap used is returned and recorded as ``bin_cap``.
+    """
+    sizes = con.execute(
+        f"SELECT m, count(*) AS c FROM {bins} WHERE m <= {max_bucket} GROUP BY m ORDER BY m"
+    ).fetchall()
+    total, cap = 0, 1
+    for m, c in sizes:
+        total += int(c) * int(m) * (int(m) - 1) // 2
+        if total > budget:
+            break
+        cap = int(m)
+    else:
+        cap = max_bucket
+    return cap
 
 
 def details(con: duckdb.DuckDBPyConnection, out: str, kept: str, result: str, *, evidence: int = 5) -> None:
@@ -176,5 +201,6 @@ def details(con: duckdb.DuckDBPyConnection, out: str, kept: str, result: str, *,
 
 
 SIGNAL = Signal("sync_activity", "active in the same time bins more often than volumes predict", compute,
-                {"bin_seconds": 300, "min_active_bins": 5, "max_bucket": 2000, "rows_per_pass": 100_000_000},
+                {"bin_seconds": 300, "min_active_bins": 5, "max_bucket": 2000, "rows_per_pass": 100_000_000,
+                 "max_matched_rows": 200_000_000},
                 windowed=False, details=details)
