@@ -33,7 +33,7 @@ from unmask.coordinate import coordinate
 from unmask.dataset import Dataset
 from unmask.engine import connect
 from unmask.forensics import automation, bursts, persona, profile_score, shifts, timezone
-from unmask.forensics._common import _jsonable
+from unmask.forensics._common import _jsonable, post_hours
 from unmask.network.fusion import fuse
 from unmask.schema import SCHEMA_VERSION
 from unmask.verdict.config import dump_config, load_config
@@ -206,68 +206,70 @@ def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path,
     burst_rows: list[dict[str, Any]] = []
     pattern_rows: list[dict[str, Any]] = []
     tz_rows: list[pa.Table] = []
-    for cid in chosen:
-        acc = members[int(cid)]
-        tz = timezone(con, acc)
-        off = tz.summary.get("offset")
-        sh = shifts(con, acc, offset=int(off or 0))
-        bu = bursts(con, acc)
-        cdir = out / "forensics" / f"cluster_{cid}"
-        for f in (tz, sh, bu):
-            f.write(cdir)
-        verdict = str(tz.summary.get("verdict", ""))
-        rhythm = str(tz.summary.get("rhythm") or verdict)
-        ci = tz.summary.get("offset_ci") or [None, None]
-        burst_p = bu.summary.get("p_value")
-        is_burst = bool(bu.summary.get("burst")) and burst_p is not None and burst_p <= 0.01
-        handovers = sh.summary.get("handovers") or []
-        claimed = (tz.table.group_by("claimed_place").aggregate([("account_id", "count")]).to_pylist()
-                   if tz.table.num_rows and "claimed_place" in tz.table.column_names else [])
-        claimed = sorted(({"location": r["claimed_place"], "n": int(r["account_id_count"])} for r in claimed
-                          if r["claimed_place"]), key=lambda r: (-r["n"], r["location"]))[:5]
-        cfx[int(cid)] = {
-            "cluster_id": int(cid),
-            "operator_offset": float(off) if off is not None and verdict != "too few posts" else None,
-            "offset_low": float(ci[0]) if ci[0] is not None else None,
-            "offset_high": float(ci[1]) if ci[1] is not None else None,
-            "rhythm": rhythm,
-            # a person's day (night trough) vs. round-the-clock activity (shifts, automation, many zones)
-            "human_rhythm": True if rhythm == "human daily rhythm" else (
-                False if rhythm.startswith(("not human", "round-the-clock")) else None),
-            "human": rhythm == "human daily rhythm",
-            "not_human": rhythm.startswith("not human") or verdict.startswith("not human"),
-            "weekend": str(tz.summary.get("weekend")) if tz.summary.get("weekend") is not None else None,
-            "claimed_locations": claimed,
-            "shifts": bool(handovers) and int(sh.summary.get("shifts") or 0) >= 2,
-            "shift_table": [{"start_hour_utc": s.get("start_utc"), "end_hour_utc": s.get("end_utc"),
-                             "accounts": int(s.get("accounts") or 0)} for s in sh.summary.get("shift_table") or []],
-            "burst_p": float(burst_p) if burst_p is not None else None,
-            "bursts": [{"start": w.get("start"), "end": w.get("end"), "accounts": int(w.get("accounts") or 0)}
-                       for w in bu.summary.get("burst_windows") or []] if is_burst else [],
-            "client_share": client_share.get(int(cid)),
-            "summaries": {"timezone": tz.summary, "shifts": sh.summary, "bursts": bu.summary},
-        }
-        plots[int(cid)] = {
-            "hour_weekday": tz.plots.get("hour_weekday"),
-            "creation": bu.plots.get("creation_histogram"),
-            "shifts": sh.plots.get("hour_shift"),
-        }
-        if is_burst:
-            burst_rows += [{"account_id": r["account_id"], "in_burst": True}
-                           for r in bu.table.select(["account_id", "in_burst_window"]).to_pylist() if r["in_burst_window"]]
-        # profile patterns count only where the cluster has them far more than the background
-        pats = bu.summary.get("profile_patterns") or {}
-        sig_pats = [k for k in ("handle_name_8_digits", "default_image")
-                    if (pats.get(k) or {}).get("p") is not None and pats[k]["p"] <= 0.001
-                    and pats[k]["group_share"] > pats[k]["background_share"]]
-        cfx[int(cid)]["profile_patterns"] = sig_pats
-        if sig_pats and bu.table.num_rows:
-            for r in bu.table.select(["account_id", *sig_pats]).to_pylist():
-                pattern_rows.append({"account_id": r["account_id"],
-                                     "handle_pattern": bool(r.get("handle_name_8_digits")),
-                                     "default_image": bool(r.get("default_image"))})
-        if tz.table.num_rows and "mismatch" in tz.table.column_names:
-            tz_rows.append(tz.table.select(["account_id", "claimed_offset", "mismatch"]))
+    # the time-of-day analyses count posts per account and hour: one table of those for every cluster
+    with post_hours(con):
+        for cid in chosen:
+            acc = members[int(cid)]
+            tz = timezone(con, acc)
+            off = tz.summary.get("offset")
+            sh = shifts(con, acc, offset=int(off or 0))
+            bu = bursts(con, acc)
+            cdir = out / "forensics" / f"cluster_{cid}"
+            for f in (tz, sh, bu):
+                f.write(cdir)
+            verdict = str(tz.summary.get("verdict", ""))
+            rhythm = str(tz.summary.get("rhythm") or verdict)
+            ci = tz.summary.get("offset_ci") or [None, None]
+            burst_p = bu.summary.get("p_value")
+            is_burst = bool(bu.summary.get("burst")) and burst_p is not None and burst_p <= 0.01
+            handovers = sh.summary.get("handovers") or []
+            claimed = (tz.table.group_by("claimed_place").aggregate([("account_id", "count")]).to_pylist()
+                       if tz.table.num_rows and "claimed_place" in tz.table.column_names else [])
+            claimed = sorted(({"location": r["claimed_place"], "n": int(r["account_id_count"])} for r in claimed
+                              if r["claimed_place"]), key=lambda r: (-r["n"], r["location"]))[:5]
+            cfx[int(cid)] = {
+                "cluster_id": int(cid),
+                "operator_offset": float(off) if off is not None and verdict != "too few posts" else None,
+                "offset_low": float(ci[0]) if ci[0] is not None else None,
+                "offset_high": float(ci[1]) if ci[1] is not None else None,
+                "rhythm": rhythm,
+                # a person's day (night trough) vs. round-the-clock activity (shifts, automation, many zones)
+                "human_rhythm": True if rhythm == "human daily rhythm" else (
+                    False if rhythm.startswith(("not human", "round-the-clock")) else None),
+                "human": rhythm == "human daily rhythm",
+                "not_human": rhythm.startswith("not human") or verdict.startswith("not human"),
+                "weekend": str(tz.summary.get("weekend")) if tz.summary.get("weekend") is not None else None,
+                "claimed_locations": claimed,
+                "shifts": bool(handovers) and int(sh.summary.get("shifts") or 0) >= 2,
+                "shift_table": [{"start_hour_utc": s.get("start_utc"), "end_hour_utc": s.get("end_utc"),
+                                 "accounts": int(s.get("accounts") or 0)} for s in sh.summary.get("shift_table") or []],
+                "burst_p": float(burst_p) if burst_p is not None else None,
+                "bursts": [{"start": w.get("start"), "end": w.get("end"), "accounts": int(w.get("accounts") or 0)}
+                           for w in bu.summary.get("burst_windows") or []] if is_burst else [],
+                "client_share": client_share.get(int(cid)),
+                "summaries": {"timezone": tz.summary, "shifts": sh.summary, "bursts": bu.summary},
+            }
+            plots[int(cid)] = {
+                "hour_weekday": tz.plots.get("hour_weekday"),
+                "creation": bu.plots.get("creation_histogram"),
+                "shifts": sh.plots.get("hour_shift"),
+            }
+            if is_burst:
+                burst_rows += [{"account_id": r["account_id"], "in_burst": True}
+                               for r in bu.table.select(["account_id", "in_burst_window"]).to_pylist() if r["in_burst_window"]]
+            # profile patterns count only where the cluster has them far more than the background
+            pats = bu.summary.get("profile_patterns") or {}
+            sig_pats = [k for k in ("handle_name_8_digits", "default_image")
+                        if (pats.get(k) or {}).get("p") is not None and pats[k]["p"] <= 0.001
+                        and pats[k]["group_share"] > pats[k]["background_share"]]
+            cfx[int(cid)]["profile_patterns"] = sig_pats
+            if sig_pats and bu.table.num_rows:
+                for r in bu.table.select(["account_id", *sig_pats]).to_pylist():
+                    pattern_rows.append({"account_id": r["account_id"],
+                                         "handle_pattern": bool(r.get("handle_name_8_digits")),
+                                         "default_image": bool(r.get("default_image"))})
+            if tz.table.num_rows and "mismatch" in tz.table.column_names:
+                tz_rows.append(tz.table.select(["account_id", "claimed_offset", "mismatch"]))
     cf_tab = pa.Table.from_pylist(
         [{k: (c["shift_table"] if c["shifts"] else []) if k == "shifts" else
           c["shifts"] if k == "shift_found" else c.get(k) for k in _CFX_SCHEMA.names} for c in cfx.values()],
@@ -309,6 +311,9 @@ def _personas(con: duckdb.DuckDBPyConnection, out: Path, *, min_posts: int = 300
                     f"(p = {float(sm.get('p_single_author', 1.0)):.2g})")
             con.execute("UPDATE d_scored SET reasons = reasons[1:1] || [?] || reasons[2:] WHERE account_id = ?", [text, acc])
 
+
+#: Spare sample candidates per cluster, for posts without text (the samples are of posts with text).
+_SPARE_SAMPLES = 8
 
 #: One row per analysed cluster: the flags the features read and the headline clusters.parquet shows.
 _CFX_SCHEMA = pa.schema([
@@ -455,41 +460,92 @@ def _write_dossiers(con: duckdb.DuckDBPyConnection, out: Path, vcfg: dict[str, A
         ORDER BY flagged DESC, score DESC, account_id LIMIT {int(vcfg['max_dossiers'])}
         """
     )
+    # partners: rank (account, partner) pairs by weight first, then build the signal lists (with their
+    # evidence) only for the kept pairs (an ordered list per pair over every edge cost seconds); the weight
+    # sums its signals in list order, so it is the same to the last digit whatever the engine's row order
     con.execute(
         f"""
+        CREATE OR REPLACE TEMP TABLE d_partner_top AS
+        WITH e2 AS (
+          SELECT account_a AS acc, account_b AS partner, signal, q_value FROM d_edges
+          WHERE account_a IN (SELECT account_id FROM d_dossier_ids)
+          UNION ALL
+          SELECT account_b, account_a, signal, q_value FROM d_edges WHERE account_b IN (SELECT account_id FROM d_dossier_ids))
+        SELECT acc, partner, weight, row_number() OVER (PARTITION BY acc ORDER BY weight DESC, partner) AS r
+        FROM (SELECT acc, partner, list_sum(list(least(-log10(greatest(q_value, 1e-300)), 30) ORDER BY q_value, signal))
+                                   AS weight
+              FROM e2 GROUP BY 1, 2)
+        QUALIFY r <= {n_part}
+        """
+    )
+    con.execute(
+        """
         CREATE OR REPLACE TEMP TABLE d_partner_rows AS
         WITH e2 AS (
-          SELECT account_a AS acc, account_b AS partner, signal, n_shared, q_value, median_dt_s, evidence
-          FROM d_edges WHERE account_a IN (SELECT account_id FROM d_dossier_ids)
+          SELECT t.acc, t.partner, e.signal, e.n_shared, e.q_value, e.median_dt_s, e.evidence
+          FROM d_edges e JOIN d_partner_top t ON t.acc = e.account_a AND t.partner = e.account_b
           UNION ALL
-          SELECT account_b, account_a, signal, n_shared, q_value, median_dt_s,
-                 list_transform(evidence, lambda x: struct_pack(object := x.object, at_a := x.at_b, at_b := x.at_a))
-          FROM d_edges WHERE account_b IN (SELECT account_id FROM d_dossier_ids)),
-        ranked AS (
-          SELECT acc, partner, sum(least(-log10(greatest(q_value, 1e-300)), 30)) AS weight,
+          SELECT t.acc, t.partner, e.signal, e.n_shared, e.q_value, e.median_dt_s,
+                 list_transform(e.evidence, lambda x: struct_pack(object := x.object, at_a := x.at_b, at_b := x.at_a))
+          FROM d_edges e JOIN d_partner_top t ON t.acc = e.account_b AND t.partner = e.account_a),
+        sig AS (
+          SELECT acc, partner,
                  list(struct_pack(signal := signal, n_shared := n_shared, q_value := q_value, median_dt_s := median_dt_s,
                                   evidence := list_transform(evidence, lambda x: struct_pack(
                                       object := x.object, at_a := x.at_a, at_b := x.at_b,
                                       dt_s := abs(epoch(x.at_a) - epoch(x.at_b)))))
-                      ORDER BY q_value, signal) AS signals,
-                 row_number() OVER (PARTITION BY acc ORDER BY sum(least(-log10(greatest(q_value, 1e-300)), 30)) DESC,
-                                    partner) AS r
+                      ORDER BY q_value, signal) AS signals
           FROM e2 GROUP BY acc, partner)
-        SELECT r.acc AS account_id, list(struct_pack(account_id := r.partner, handle := s.handle, weight := r.weight,
-                                                     signals := r.signals) ORDER BY r.r) AS partners
-        FROM ranked r LEFT JOIN d_scored s ON s.account_id = r.partner
-        WHERE r.r <= {n_part} GROUP BY r.acc
+        SELECT t.acc AS account_id, list(struct_pack(account_id := t.partner, handle := s.handle, weight := t.weight,
+                                                     signals := g.signals) ORDER BY t.r) AS partners
+        FROM d_partner_top t JOIN sig g USING (acc, partner) LEFT JOIN d_scored s ON s.account_id = t.partner
+        GROUP BY t.acc
+        """
+    )
+    # sample posts: pick the ids on the narrow columns first (the n-th newest time or n-th smallest hash as a
+    # threshold, then an exact ranking of the few rows at or past it), then read the wide columns (text,
+    # urls) in one scan for the account and the cluster dossiers together
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE d_sample_ids AS
+        WITH c AS (SELECT p.account_id, p.post_id, p.created_at FROM posts p
+                   JOIN d_dossier_ids d ON d.account_id = p.account_id),
+        th AS (SELECT account_id, list_last(max(created_at, {n_posts})) AS t, count(created_at) AS k FROM c GROUP BY 1)
+        SELECT c.account_id, c.post_id FROM c JOIN th ON th.account_id = c.account_id
+        WHERE c.created_at >= th.t OR th.k < {n_posts}
+        QUALIFY row_number() OVER (PARTITION BY c.account_id ORDER BY c.created_at DESC, c.post_id) <= {n_posts}
+        """
+    )
+    # cluster samples: the first posts with text by hash; a few spare candidates cover posts without text
+    n_cpost = max(n_posts * 2, 10)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE d_csample_ids AS
+        WITH c AS (SELECT m.cluster_id, p.account_id, p.post_id, hash(p.post_id) AS h FROM posts p
+                   JOIN d_members m ON m.account_id = p.account_id),
+        th AS (SELECT cluster_id, count(*) AS n_cluster_posts, list_last(min(h, {n_cpost + _SPARE_SAMPLES})) AS t
+               FROM c GROUP BY 1)
+        SELECT c.cluster_id, c.account_id, c.post_id, th.n_cluster_posts,
+               row_number() OVER (PARTITION BY c.cluster_id ORDER BY c.h, c.post_id) AS r
+        FROM c JOIN th ON th.cluster_id = c.cluster_id AND c.h <= th.t
+        QUALIFY r <= {n_cpost + _SPARE_SAMPLES}
         """
     )
     con.execute(
-        f"""
+        """
+        CREATE OR REPLACE TEMP TABLE d_sample_rows AS
+        SELECT post_id, account_id, created_at, kind, text, reposted_post_id, urls, hashtags FROM posts
+        WHERE post_id IN (SELECT post_id FROM d_sample_ids UNION ALL SELECT post_id FROM d_csample_ids)
+        """
+    )
+    con.execute(
+        """
         CREATE OR REPLACE TEMP TABLE d_sample_posts AS
-        SELECT account_id, list(struct_pack(post_id := post_id, created_at := created_at, kind := kind, text := text,
-                                            reposted_post_id := reposted_post_id, urls := urls, hashtags := hashtags)
-                                ORDER BY created_at, post_id) AS sample_posts
-        FROM (SELECT p.*, row_number() OVER (PARTITION BY p.account_id ORDER BY p.created_at DESC, p.post_id) AS r
-              FROM posts p JOIN d_dossier_ids d ON d.account_id = p.account_id)
-        WHERE r <= {n_posts} GROUP BY account_id
+        SELECT i.account_id, list(struct_pack(post_id := p.post_id, created_at := p.created_at, kind := p.kind,
+                                              text := p.text, reposted_post_id := p.reposted_post_id, urls := p.urls,
+                                              hashtags := p.hashtags) ORDER BY p.created_at, p.post_id) AS sample_posts
+        FROM d_sample_ids i JOIN d_sample_rows p ON p.post_id = i.post_id AND p.account_id = i.account_id
+        GROUP BY i.account_id
         """
     )
     feats = ", ".join(f"{f.name} := s.{f.name}" for f in FEATURES)
@@ -541,16 +597,30 @@ def _write_dossiers(con: duckdb.DuckDBPyConnection, out: Path, vcfg: dict[str, A
         "WHERE m.cluster_id = m2.cluster_id GROUP BY 1, 2 ORDER BY 1, 3 DESC"
     ).fetchall():
         sig.setdefault(cid, []).append({"signal": s, "edges": n, "median_q": q})
-    samples = {}
-    for cid, posts in con.execute(
+    samples = dict(con.execute(
         f"""SELECT cluster_id, list(struct_pack(account_id := account_id, post_id := post_id, created_at := created_at,
                                                 kind := kind, text := text) ORDER BY created_at, post_id)
-            FROM (SELECT m.cluster_id, p.*, row_number() OVER (PARTITION BY m.cluster_id
-                                                               ORDER BY hash(p.post_id), p.post_id) AS r
-                  FROM posts p JOIN d_members m ON m.account_id = p.account_id WHERE p.text IS NOT NULL)
-            WHERE r <= {max(n_posts * 2, 10)} GROUP BY 1"""
-    ).fetchall():
-        samples[cid] = posts
+            FROM (SELECT i.cluster_id, p.*, row_number() OVER (PARTITION BY i.cluster_id ORDER BY i.r) AS k
+                  FROM d_csample_ids i JOIN d_sample_rows p ON p.post_id = i.post_id AND p.account_id = i.account_id
+                  WHERE p.text IS NOT NULL)
+            WHERE k <= {n_cpost} GROUP BY 1"""
+    ).fetchall())
+    # a cluster whose spare candidates were not enough (many posts without text): the full query
+    short = [cid for cid, n, k in con.execute(
+        "SELECT i.cluster_id, any_value(i.n_cluster_posts), count(*) FILTER (WHERE p.text IS NOT NULL) "
+        "FROM d_csample_ids i JOIN d_sample_rows p ON p.post_id = i.post_id AND p.account_id = i.account_id "
+        "GROUP BY 1").fetchall() if k < n_cpost and n > n_cpost + _SPARE_SAMPLES]
+    for cid in short:
+        rows = con.execute(
+            f"""SELECT list(struct_pack(account_id := account_id, post_id := post_id, created_at := created_at,
+                                        kind := kind, text := text) ORDER BY created_at, post_id)
+                FROM (SELECT p.*, row_number() OVER (ORDER BY hash(p.post_id), p.post_id) AS r
+                      FROM posts p JOIN d_members m ON m.account_id = p.account_id
+                      WHERE m.cluster_id = ? AND p.text IS NOT NULL)
+                WHERE r <= {n_cpost}""", [cid]).fetchall()[0][0]
+        samples.pop(cid, None)
+        if rows is not None:
+            samples[cid] = rows
     for c in cl:
         cid = int(c["cluster_id"])
         fx = cfx.get(cid, {})

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 from scipy import stats
 
-from unmask.forensics._common import Finding, scope
+from unmask.forensics._common import Finding, forget_group, scope
 
 __all__ = ["HANDLE_8_DIGITS", "bursts", "scan"]
 
@@ -95,6 +95,7 @@ def bursts(
     (uniform over the observed span when fewer than 30 such accounts exist, as for ``accounts=None``).
     """
     if accounts is None:  # the group is every account: test against a uniform background
+        forget_group(con)
         con.execute("CREATE OR REPLACE TEMP TABLE fx_group AS SELECT DISTINCT account_id FROM accounts")
     else:
         scope(con, accounts)

@@ -9,6 +9,7 @@ drift of each shift's mean hour. Counts come from DuckDB; numpy clusters the sma
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,11 +17,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from unmask.forensics._common import Finding, scope
+from unmask.forensics._common import Finding, hours, scope
 
 __all__ = ["kmeans", "shifts", "silhouette"]
 
-_TS = "(created_at AT TIME ZONE 'UTC')"
 
 
 def kmeans(x: np.ndarray, k: int, *, seed: int = 0, n_init: int = 5, iters: int = 100) -> tuple[np.ndarray, float]:
@@ -84,9 +84,10 @@ def shifts(
     Hours are reported in UTC and in local time at UTC+``offset`` (e.g. the timezone analysis').
     ``max_accounts`` keeps only the most active accounts (speed on very large groups).
     """
-    v = scope(con, accounts)
+    scope(con, accounts)
+    v = hours(con)
     ah = con.execute(
-        f"SELECT account_id, hour({_TS}) AS h, count(*) AS n FROM {v} GROUP BY ALL"
+        f"SELECT account_id, hour(hr) AS h, CAST(sum(n) AS BIGINT) AS n FROM {v} GROUP BY ALL"
     ).fetchnumpy()
     ids, idx = np.unique(ah["account_id"], return_inverse=True)
     mat = np.zeros((len(ids), 24))
@@ -99,18 +100,7 @@ def shifts(
     if len(ids) < 3:
         summary.update(shifts=1 if len(ids) else 0, verdict="too few active accounts")
         return Finding("shifts", summary, _acc_table([], [], [], []))
-    x = np.sqrt(mat / mat.sum(1, keepdims=True))
-    sample = np.random.default_rng(seed).permutation(len(x))[:1500]
-    best_k, best_s, lab = 1, 0.0, np.zeros(len(x), int)
-    scores = {}
-    for k in range(2, min(max_k, len(x) - 1) + 1):
-        lk, _ = kmeans(x, k, seed=seed)
-        s = silhouette(x[sample], lk[sample])
-        scores[k] = s
-        if s > best_s + 0.02:
-            best_k, best_s, lab = k, s, lk
-    if best_s < min_silhouette:
-        best_k, lab = 1, np.zeros(len(x), int)
+    best_k, best_s, lab, scores = _subgroups(mat, max_k, min_silhouette, seed)
     summary["silhouette_by_k"] = scores
     # order shifts by the circular mean hour of their activity
     prof = np.stack([mat[lab == j].sum(0) for j in range(best_k)])
@@ -169,6 +159,37 @@ def shifts(
     return Finding("shifts", summary, table, {"hour_shift": hs, "weekly": weekly})
 
 
+#: The last few :func:`_subgroups` answers: the time-zone check and the shift analysis of one group
+#: cluster the same matrix (they differ only in the offset the hours are reported in).
+_SUBGROUPS: dict[bytes, tuple[int, float, np.ndarray, dict[int, float]]] = {}
+
+
+def _subgroups(mat: np.ndarray, max_k: int, min_silhouette: float,
+               seed: int) -> tuple[int, float, np.ndarray, dict[int, float]]:
+    """Accounts × hour counts → (k, silhouette, labels, silhouette by k): Hellinger k-means, k by silhouette."""
+    key = hashlib.sha1(np.ascontiguousarray(mat).tobytes() + repr((mat.shape, max_k, min_silhouette, seed)).encode()
+                       ).digest()
+    if key in _SUBGROUPS:
+        k, s, lab, scores = _SUBGROUPS[key]
+        return k, s, lab.copy(), dict(scores)
+    x = np.sqrt(mat / mat.sum(1, keepdims=True))
+    sample = np.random.default_rng(seed).permutation(len(x))[:1500]
+    best_k, best_s, lab = 1, 0.0, np.zeros(len(x), int)
+    scores = {}
+    for k in range(2, min(max_k, len(x) - 1) + 1):
+        lk, _ = kmeans(x, k, seed=seed)
+        s = silhouette(x[sample], lk[sample])
+        scores[k] = s
+        if s > best_s + 0.02:
+            best_k, best_s, lab = k, s, lk
+    if best_s < min_silhouette:
+        best_k, lab = 1, np.zeros(len(x), int)
+    while len(_SUBGROUPS) >= 8:
+        _SUBGROUPS.pop(next(iter(_SUBGROUPS)))
+    _SUBGROUPS[key] = (best_k, best_s, lab.copy(), dict(scores))
+    return best_k, best_s, lab, scores
+
+
 def _block_start(hrs: np.ndarray) -> int | None:
     if len(hrs) == 0:
         return None
@@ -192,8 +213,8 @@ def _weekly(con: duckdb.DuckDBPyConnection, v: str, ids: np.ndarray, lab: np.nda
     """Per ISO week and shift: posts and the circular mean local hour; drift = max weekly std."""
     con.register("fx_shift_lab", pa.table({"account_id": [str(i) for i in ids], "shift": lab.astype("int64")}))
     w = con.execute(
-        f"""SELECT CAST(date_trunc('week', {_TS}) AS DATE) AS week, s.shift, hour({_TS}) AS h, count(*) AS n
-            FROM {v} p JOIN fx_shift_lab s USING (account_id) GROUP BY ALL"""
+        f"""SELECT CAST(date_trunc('week', hr) AS DATE) AS week, s.shift, hour(hr) AS h, CAST(sum(n) AS BIGINT) AS n
+            FROM {v} p JOIN fx_shift_lab s USING (account_id) GROUP BY ALL ORDER BY 1, 2, 3"""
     ).fetchnumpy()
     con.unregister("fx_shift_lab")
     rows, drift = [], []

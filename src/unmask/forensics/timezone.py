@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 from scipy import stats
 
-from unmask.forensics._common import Finding, circ_dist, scope
+from unmask.forensics._common import Finding, circ_dist, hours, scope
 from unmask.forensics.locations import DST, claimed_offset
 from unmask.forensics.shifts import shifts
 
@@ -41,7 +41,6 @@ WEEKENDS: dict[str, tuple[int, ...]] = {
     "Sun": (6,), "Sat-Sun": (5, 6), "Fri-Sat": (4, 5), "Fri": (4,), "Thu-Fri": (3, 4),
 }
 
-_TS = "(created_at AT TIME ZONE 'UTC')"
 #: Verdict for a day without a human night trough (a scheduler, round-the-clock shifts, or many zones).
 FLAT = "not human (flat 24/7: automation, round-the-clock shifts or mixed zones)"
 
@@ -86,10 +85,7 @@ def fit_offset(hour_counts: np.ndarray) -> dict[str, Any]:
     # a likelihood ratio against the flat (machine) profile; df: template, offset, share
     lr = 2 * (ll[i] - ll_flat)
     # per-offset profile likelihood (best over templates and shares)
-    prof = np.full(24, -np.inf)
-    for j, (_, oo, _) in enumerate(_KEYS):
-        k = oo + 11
-        prof[k] = max(prof[k], ll[j])
+    prof = ll.reshape(len(TEMPLATES), len(OFFSETS), len(ALPHAS)).max(axis=(0, 2))
     obs = c / max(n, 1)
     fit = fitted / max(n, 1)
     r = float(np.corrcoef(obs, fit)[0, 1]) if n > 0 and obs.std() > 0 and fit.std() > 0 else float("nan")
@@ -115,10 +111,11 @@ def calendar_offset(day_hour: np.ndarray) -> dict[str, Any]:
     for j, o in enumerate(OFFSETS):
         # local day k covers UTC hours 24k - o .. 24k - o + 23
         first = int(np.ceil(o / 24)) if o > 0 else 0
-        ks = [k for k in range(first, len(series) // 24 + 1) if 24 * k - o >= 0 and 24 * k - o + 24 <= len(series)]
-        if len(ks) < 3:
+        start = 24 * np.arange(first, len(series) // 24 + 1) - o
+        start = start[(start >= 0) & (start + 24 <= len(series))]
+        if len(start) < 3:
             continue
-        t = np.stack([series[24 * k - o: 24 * k - o + 24] for k in ks])
+        t = series[start[:, None] + np.arange(24)]
         n = t.sum()
         if n == 0:
             continue
@@ -295,11 +292,12 @@ def timezone(
     :func:`_operator_clock`. ``calendar_offset``/``calendar_lr`` and ``handovers_utc`` are the
     evidence.
     """
-    v = scope(con, accounts)
+    scope(con, accounts)
+    v = hours(con)
     dh = con.execute(
-        f"SELECT CAST({_TS} AS DATE) AS d, hour({_TS}) AS h, count(*) FROM {v} GROUP BY ALL ORDER BY 1, 2"
+        f"SELECT CAST(hr AS DATE) AS d, hour(hr) AS h, CAST(sum(n) AS BIGINT) AS n FROM {v} GROUP BY ALL ORDER BY 1, 2"
     ).fetchnumpy()
-    n_posts = int(dh["count_star()"].sum()) if len(dh["d"]) else 0
+    n_posts = int(dh["n"].sum()) if len(dh["d"]) else 0
     summary: dict[str, Any] = {"analysis": "timezone", "posts": n_posts,
                                "accounts": con.execute("SELECT count(*) FROM fx_group").fetchall()[0][0]}
     if n_posts == 0:
@@ -307,18 +305,21 @@ def timezone(
         return Finding("timezone", summary, pa.table({"account_id": pa.array([], pa.string())}))
     days, d_idx = np.unique(dh["d"], return_inverse=True)
     mat = np.zeros((len(days), 24))
-    np.add.at(mat, (d_idx, dh["h"].astype(int)), dh["count_star()"])
-    hours = mat.sum(axis=0)
-    fit = fit_offset(hours)
+    np.add.at(mat, (d_idx, dh["h"].astype(int)), dh["n"])
+    hour_counts = mat.sum(axis=0)
+    fit = fit_offset(hour_counts)
     o = fit["offset"]
     # bootstrap over days for the confidence interval
     rng = np.random.default_rng(seed)
     boot = rng.integers(0, len(days), size=(bootstrap, len(days)))
-    bc = np.stack([mat[b].sum(axis=0) for b in boot]) if len(days) > 1 else hours[None, :]
+    # bootstrap day counts (times each day is drawn) @ day-hour counts: integer sums, exact
+    draws = np.zeros((bootstrap, len(days)))
+    np.add.at(draws, (np.repeat(np.arange(bootstrap), len(days)), boot.ravel()), 1)
+    bc = draws @ mat if len(days) > 1 else hour_counts[None, :]
     bo = fit_offset(bc)["offset"]
     dev = ((bo - o + 12) % 24) - 12
     lo, hi = np.percentile(dev, [2.5, 97.5])
-    local = np.roll(hours, -o)  # local hour k = UTC hour k - o
+    local = np.roll(hour_counts, -o)  # local hour k = UTC hour k - o
     trough = float(np.convolve(np.r_[local, local[:3]], np.ones(4) / 4, "valid")[:24].min() / max(local.mean(), 1e-9))
     summary.update({
         "offset": o, "offset_ci": [o + float(lo), o + float(hi)], "template": fit["template"],
@@ -344,7 +345,8 @@ def timezone(
         summary["offset_ci"] = clock["offset_ci"]
     if summary["rhythm"] != "human daily rhythm":
         summary["offset_note"] = clock["note"]
-    v = scope(con, accounts)  # the shift check re-scoped the same group; keep the view current
+    scope(con, accounts)  # the shift check re-scoped the same group; keep the view current
+    v = hours(con)
     human = o is not None and summary["verdict"] != "too few posts"
     o_local = 0 if o is None else int(o)
 
@@ -354,7 +356,7 @@ def timezone(
     summary["day_starts_local_h"] = day_start
     h0 = o_local - day_start
     dc = con.execute(
-        f"""WITH c AS (SELECT CAST({_TS} + to_hours({h0}) AS DATE) AS d, count(*) AS n FROM {v} GROUP BY 1),
+        f"""WITH c AS (SELECT CAST(hr + to_hours({h0}) AS DATE) AS d, CAST(sum(n) AS BIGINT) AS n FROM {v} GROUP BY 1),
                  r AS (SELECT CAST(unnest(range(min(d), max(d) + 1, INTERVAL 1 DAY)) AS DATE) AS d FROM c)
             SELECT r.d, isodow(r.d) - 1 AS dow, coalesce(c.n, 0) AS n FROM r LEFT JOIN c USING (d) ORDER BY 1"""
     ).fetchnumpy()
@@ -374,7 +376,7 @@ def timezone(
         idx = np.arange(len(counts))
         nb = idx[:, None] + 7 * np.array([-4, -3, -2, -1, 1, 2, 3, 4])[None]
         ok = (nb >= 0) & (nb < len(counts))
-        lam = np.array([np.median(counts[nb[i][ok[i]]]) if ok[i].any() else 0.0 for i in idx])
+        lam = _row_medians(np.where(ok, counts[np.clip(nb, 0, len(counts) - 1)], np.nan))
         p = stats.poisson.cdf(counts, np.maximum(lam, 1e-9))
         for i in np.flatnonzero((lam >= 5) & (counts <= 0.25 * lam) & (p < 1e-3)):
             closures.append({"date": str(dc["d"][i])[:10], "posts": int(counts[i]), "expected": float(lam[i]),
@@ -382,7 +384,8 @@ def timezone(
     summary["closures"] = closures
     # DST: offset per calendar month
     mh = con.execute(
-        f"SELECT strftime({_TS}, '%Y-%m') AS m, hour({_TS}) AS h, count(*) AS n FROM {v} GROUP BY ALL ORDER BY 1, 2"
+        f"SELECT strftime(hr, '%Y-%m') AS m, hour(hr) AS h, CAST(sum(n) AS BIGINT) AS n FROM {v} GROUP BY ALL "
+        "ORDER BY 1, 2"
     ).fetchnumpy()
     months = []
     for m in np.unique(mh["m"]):
@@ -410,6 +413,15 @@ def timezone(
     return Finding("timezone", summary, table, plots)
 
 
+def _row_medians(x: np.ndarray) -> np.ndarray:
+    """The median of each row's non-NaN values (0 for a row with none), as ``np.median`` gives it."""
+    s = np.sort(x, axis=1)  # NaN sorts last
+    m = (~np.isnan(x)).sum(axis=1)
+    r = np.arange(len(x))
+    lo, hi = s[r, np.maximum(m - 1, 0) // 2], s[r, np.minimum(m // 2, x.shape[1] - 1)]
+    return np.where(m > 0, (lo + hi) / 2, 0.0)
+
+
 def _dst(months: list[dict[str, Any]]) -> dict[str, Any] | None:
     summer = [m["offset"] for m in months if int(m["month"][5:]) in (4, 5, 6, 7, 8, 9)]
     winter = [m["offset"] for m in months if int(m["month"][5:]) in (11, 12, 1, 2)]
@@ -423,7 +435,7 @@ def _dst(months: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 def _per_account(con: duckdb.DuckDBPyConnection, v: str, group_offset: int | None, min_posts: int) -> pa.Table:
     ah = con.execute(
-        f"SELECT account_id, hour({_TS}) AS h, count(*) AS n FROM {v} GROUP BY ALL ORDER BY 1"
+        f"SELECT account_id, hour(hr) AS h, CAST(sum(n) AS BIGINT) AS n FROM {v} GROUP BY ALL ORDER BY 1"
     ).fetchnumpy()
     ids, idx = np.unique(ah["account_id"], return_inverse=True)
     mat = np.zeros((len(ids), 24))
@@ -461,9 +473,9 @@ def _per_account(con: duckdb.DuckDBPyConnection, v: str, group_offset: int | Non
 
 def _plots(con: duckdb.DuckDBPyConnection, v: str, o: int, fit: dict[str, Any]) -> dict[str, pa.Table]:
     how = con.sql(
-        f"""SELECT isodow({_TS}) - 1 AS weekday_utc, hour({_TS}) AS hour_utc,
-                   isodow({_TS} + to_hours({o})) - 1 AS weekday_local, hour({_TS} + to_hours({o})) AS hour_local,
-                   count(*) AS posts FROM {v} GROUP BY ALL ORDER BY 1, 2"""
+        f"""SELECT isodow(hr) - 1 AS weekday_utc, hour(hr) AS hour_utc,
+                   isodow(hr + to_hours({o})) - 1 AS weekday_local, hour(hr + to_hours({o})) AS hour_local,
+                   CAST(sum(n) AS BIGINT) AS posts FROM {v} GROUP BY ALL ORDER BY 1, 2"""
     ).to_arrow_table()
     h = np.arange(24)
     curve = pa.table({"hour_utc": h, "hour_local": (h + o) % 24, "fitted": fit["fitted"]})

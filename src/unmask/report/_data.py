@@ -7,8 +7,12 @@ serialised; escaping for the HTML context happens once, in :func:`json_for_html`
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import json
 import math
+import os
+import random
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -103,13 +107,27 @@ def _inside(root: Path, rel: str) -> Path | None:
     """The dossier file ``rel`` names (relative to ``root`` or to ``root/evidence``) if it stays inside
     ``root``: index paths are not trusted either."""
     try:
-        base = root.resolve()
-        for p in ((base / rel).resolve(), (base / "evidence" / rel).resolve()):
+        base = _resolved(str(root))
+        for p in (_resolve(base / rel), _resolve(base / "evidence" / rel)):
             if p.is_relative_to(base) and p.is_file():
                 return p
     except (OSError, ValueError):
         pass
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _resolved(path: str) -> Path:
+    return Path(path).resolve()
+
+
+def _resolve(p: Path) -> Path:
+    """``p.resolve()``, with the folder's resolution remembered (a result's dossiers share a few folders):
+    a last part that is a plain name and not a link resolves to itself inside the resolved folder."""
+    name = p.name
+    if ".." in p.parts or name in ("", ".", "..") or os.path.islink(p):
+        return p.resolve()
+    return _resolved(str(p.parent)) / name
 
 
 def _r(x: Any, nd: int = 4) -> Any:
@@ -118,6 +136,7 @@ def _r(x: Any, nd: int = 4) -> Any:
 
 def build_data(result: Path, *, max_nodes: int, max_edges: int, max_clusters: int, max_campaigns: int,
                max_dossiers: int, max_dossier_bytes: int = 8_000_000) -> dict[str, Any]:
+    _resolved.cache_clear()  # folders are resolved afresh for every report
     summary = _json_file(result / "summary.json") or {}
     config = None
     if (result / "config.toml").exists():
@@ -255,10 +274,15 @@ def _trim_dossier(d: dict[str, Any]) -> dict[str, Any]:
         return x[:n] if isinstance(x, list) else []
 
     def short(o: Any, n: int = 300) -> Any:
+        t = type(o)  # parsed JSON: exact types first, the general checks after
+        if t is str:
+            return o if len(o) <= n else o[:n] + "…"
+        if t is int or t is float or t is bool or o is None:
+            return o
         if isinstance(o, str):
             return _cut(o, n)
         if isinstance(o, dict):
-            return {str(k)[:80]: short(v, n) for k, v in list(o.items())[:40]}
+            return {str(k)[:80]: short(v, n) for k, v in itertools.islice(o.items(), 40)}
         if isinstance(o, list):
             return [short(v, n) for v in o[:20]]
         return o
@@ -399,8 +423,20 @@ def _graphs(result: Path, accounts: dict[str, Any], acc_index: dict[str, int], c
     for c, a, b, w, s in zip(*(_pylist(q.column(k)) for k in ("cluster_id", "account_a", "account_b", "weight",
                                                                 "signals")), strict=True):
         by[c].append((a, b, float(w or 0.0), s or []))
+    try:
+        return _cluster_graphs(ig, by, acc_index, max_nodes, max_edges)
+    finally:
+        ig.set_random_number_generator(random)
+
+
+def _cluster_graphs(ig: Any, by: dict[Any, list[tuple[str, str, float, list[str]]]], acc_index: dict[str, int],
+                    max_nodes: int, max_edges: int) -> dict[Any, dict[str, Any]]:
     out: dict[Any, dict[str, Any]] = {}
     for c, es in by.items():
+        es.sort(key=lambda e: (e[0], e[1]))  # the engine's row order must not reach the sums or the picture
+        # igraph's layouts draw from Python's global random generator: a private one seeded per cluster
+        # gives the same picture for the same result (and leaves the caller's generator alone)
+        ig.set_random_number_generator(random.Random(0))
         strength: dict[str, float] = defaultdict(float)
         for a, b, w, _ in es:
             strength[a] += w
