@@ -48,8 +48,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as _dt
-import hashlib
 import io
 import json
 import math
@@ -57,6 +55,7 @@ import os
 import re
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -65,8 +64,9 @@ import sqlglot
 from sqlglot import exp
 
 from unmask import __version__
+from unmask.dataset import _now
 from unmask.engines.spark import _CREATE, SparkConnection, _rewrite
-from unmask.ingest import READERS, FileReport, FormatError, IngestReport, get_reader
+from unmask.ingest import READERS, FileReport, FormatError, IngestReport, _sha256, get_reader
 from unmask.ingest._base import IngestContext, Sniff, detect_encoding, read_head, sql_lit
 from unmask.schema import ACCOUNTS, POSTS, REJECTS, SCHEMA_VERSION
 
@@ -441,6 +441,17 @@ class _Fs:
         finally:
             stream.close()
 
+    def head(self, uri: str, n: int) -> bytes:
+        """The first ``n`` bytes of a file, decompressed by its extension (``.gz``, …) as Spark would."""
+        fs, p = self._p(uri)
+        stream = fs.open(p)
+        try:
+            codec = self.jvm.org.apache.hadoop.io.compress.CompressionCodecFactory(self.conf).getCodec(p)
+            src = codec.createInputStream(stream) if codec is not None else stream
+            return bytes(src.readNBytes(n))
+        finally:
+            stream.close()
+
     def write_text(self, uri: str, text: str) -> None:
         fs, p = self._p(uri)
         out = fs.create(p, True)
@@ -482,12 +493,9 @@ class _UriPath:
         return self.fs.is_file(self.uri)
 
 
-def _head(path: Any, spark: Any, n: int = 1 << 16) -> bytes:
-    """The first bytes of a file (decompressed); for a URI, its first lines read through Spark."""
-    if isinstance(path, _UriPath):
-        lines = spark.sparkContext.textFile(path.uri).take(200)
-        return "\n".join(lines).encode("utf-8")[:n]
-    return read_head(path, n)
+def _head(path: Any, n: int = 1 << 16) -> bytes:
+    """The first bytes of a file (decompressed); a URI's through Hadoop's file systems."""
+    return path.fs.head(path.uri, n) if isinstance(path, _UriPath) else read_head(path, n)
 
 
 _SPARK_ENC = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16LE",
@@ -518,7 +526,7 @@ class SparkIngestContext(IngestContext):
                           f"{', '.join(SPARK_FORMATS)}, generic CSV/Parquet); ingest this file with the DuckDB engine")
 
     def _head(self) -> bytes:
-        return _head(self.path, self.con.spark, 1 << 20)
+        return _head(self.path, 1 << 20)
 
     def csv_header(self, delimiter: str = ",", quote: str = '"') -> list[str]:
         head = self._head()
@@ -554,21 +562,13 @@ class SparkIngestContext(IngestContext):
         from pyspark.sql.types import StringType, StructField, StructType
 
         names = columns or self.csv_header(delimiter, quote)
-        if not names:
-            raise FormatError(f"{self.path}: empty file or no header row")
-        lower = [n.lower() for n in names]
-        missing = [r for r in required if r.lower() not in lower]
-        if missing:
-            raise FormatError(
-                f"{self.path}: missing required column(s) {', '.join(missing)} for format "
-                f"'{self.format}' (found: {', '.join(names[:40])})"
-            )
-        seen: dict[str, int] = {}
-        unique = []
-        for n in names:
-            k = n or "column"
-            seen[k.lower()] = seen.get(k.lower(), 0) + 1
-            unique.append(k if seen[k.lower()] == 1 else f"{k}_{seen[k.lower()]}")
+        have = {n.lower() for n in names}
+        if missing := [r for r in required if r.lower() not in have] if names else ["(no header row)"]:
+            raise FormatError(f"{self.path}: missing required column(s) {', '.join(missing)} for format "
+                              f"'{self.format}' (found: {', '.join(names[:40])})")
+        seen: Counter[str] = Counter()  # distinct names, as DuckDB's reader makes them (Spark: case-insensitively)
+        unique = [f"{k}_{seen[k.lower()]}" if seen.update([k.lower()]) or seen[k.lower()] > 1 else k
+                  for k in (n or "column" for n in names)]
         schema = StructType([StructField(n, StringType()) for n in unique] + [StructField("_corrupt", StringType())])
         spark = self.con.spark
         df = (spark.read.options(header=str(header).lower(), sep=delimiter, quote=quote, escape=escape,
@@ -631,7 +631,7 @@ def _sniff(path: Any, spark: Any) -> Any:
 
     if not isinstance(path, _UriPath):
         return duck_sniff(path)[0]
-    head = _head(path, spark)
+    head = _head(path)
     if not head.strip():
         raise FormatError(f"{path}: empty file")
     best = None
@@ -736,18 +736,6 @@ class _Store:
         return names, rows
 
 
-def _now() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def ingest_spark(
     inputs: Iterable[str | os.PathLike[str]],
     dataset: str | os.PathLike[str],
@@ -772,23 +760,16 @@ def ingest_spark(
     if forced is not None and forced.name not in SPARK_FORMATS:
         raise FormatError(f"format {forced.name!r} is not read on Spark (formats on Spark: {', '.join(SPARK_FORMATS)}); "
                           "ingest it with the DuckDB engine")
-    session = connect_spark(spark_master, session=spark, config=spark_conf).spark
+    # a session of its own (the same SparkContext): its temporary views and settings stay its own,
+    # so a caller's session is left as it was and several ingests may run side by side
+    session = connect_spark(spark_master, session=spark, config=spark_conf).spark.newSession()
+    session.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+    session.conf.set("spark.sql.session.timeZone", "UTC")
     fs = _Fs(session)
     store = _Store(dataset, fs)
     report = IngestReport(dataset=store.label)
-    conf = session.conf
-    saved = {k: conf.get(k, None) for k in ("spark.sql.parquet.outputTimestampType", "spark.sql.session.timeZone")}
-    conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-    conf.set("spark.sql.session.timeZone", "UTC")
-    try:
-        for raw_path in inputs:
-            _one(session, fs, store, raw_path, forced, options or {}, encoding, report, progress)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                conf.unset(k)
-            else:
-                conf.set(k, v)
+    for raw_path in inputs:
+        _one(session, fs, store, raw_path, forced, options or {}, encoding, report, progress)
     return report
 
 
