@@ -34,7 +34,10 @@ HORIZON = 30 * 86400
 
 def _lists(values: np.ndarray, counts: np.ndarray) -> pa.ListArray:
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, pa.string()))
+    vals = pa.array(values, pa.string())
+    if isinstance(vals, pa.ChunkedArray):  # large inputs come back in chunks
+        vals = vals.combine_chunks()
+    return pa.ListArray.from_arrays(pa.array(offsets), vals)
 
 
 def synth_posts(n: int, seed: int = 0, *, popularity: float = 0.7, delay: float = 6 * 3600) -> tuple[pa.Table, int]:
