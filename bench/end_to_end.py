@@ -3,7 +3,8 @@
     python bench/end_to_end.py [--ira ../shared/data/ira] [--work DIR]
 
 Prints seconds and peak memory (the process's resident high-water mark when the stage ends) per
-stage, and the sizes of what was written. Target (issue 6): under 30 s in all and under 4 GB on 2
+stage, detect's own sub-step seconds (``forensics.*``, ``verdict.*``, ``write.*``), and the sizes of
+what was written. Target (issue 6): under 30 s in all and under 4 GB on 2
 cores.
 """
 
@@ -67,6 +68,9 @@ def main() -> None:
     for name, secs, rss in rows:
         print(f"| {name} | {secs:.1f} | {rss:.0f} |")
     print(f"| **total** | **{total:.1f}** | **{_rss_mb():.0f}** |")
+    subs = {k: v for k, v in res.timings.items() if "." in k}
+    if subs:
+        print("detect's sub-steps (s): " + ", ".join(f"{k} {v:.2f}" for k, v in subs.items()))
     print(f"dataset {_size_mb(work / 'dataset'):.0f} MB, result {_size_mb(work / 'result'):.0f} MB, "
           f"report {_size_mb(html):.1f} MB ({html})")
 

@@ -77,3 +77,34 @@ def test_operation_clocks(world):
     assert circ_dist(s["offset"], farm["utc_offset_h"]) <= 1
     b = timezone(con, [r["account_id"] for r in truth if r["group"] == "botnet"], bootstrap=30).summary
     assert b["offset"] is None and b["rhythm"].startswith("not human rhythm")
+
+
+def _same(a, b) -> bool:
+    """Findings equal in summary, table and plots (NaN equal to NaN)."""
+    def norm(o):
+        return json.loads(json.dumps(o, default=str).replace("NaN", "null"))
+    return (norm(a.summary) == norm(b.summary) and a.table.equals(b.table)
+            and a.plots.keys() == b.plots.keys() and all(a.plots[k].equals(b.plots[k]) for k in a.plots))
+
+
+def test_hourly_table_gives_the_same_findings(world):
+    """Inside post_hours the time-of-day analyses read one hourly table instead of the posts: the
+    findings are the same, group after group, in whatever order the groups come."""
+    from unmask.forensics._common import post_hours
+
+    con, truth, _, _ = world
+    groups = [[r["account_id"] for r in truth if r["group"] == g] for g in ("shift_farm", "botnet", "organic")]
+    plain = [(timezone(con, g, bootstrap=30), shifts(con, g, offset=3)) for g in groups]
+    with post_hours(con):
+        for _ in range(2):  # the second round finds its groups' tables cached
+            for g, (tz, sh) in zip(groups, plain, strict=True):
+                assert _same(timezone(con, g, bootstrap=30), tz)
+                assert _same(shifts(con, g, offset=3), sh)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'fx_hours_all'").fetchall()[0][0] == 0
+
+
+def test_automation_is_the_same_on_every_run(world):
+    con, truth, _, _ = world
+    ids = [r["account_id"] for r in truth]
+    a, b = automation(con, ids), automation(con, ids)
+    assert a.table.equals(b.table) and a.plots["gap_histogram"].equals(b.plots["gap_histogram"])

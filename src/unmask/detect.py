@@ -122,7 +122,7 @@ def detect(
 
     say("forensics")
     t0 = time.perf_counter()
-    cfx, plots = _forensics(con, clusters, out, cfg["forensics"])
+    cfx, plots = _forensics(con, clusters, out, cfg["forensics"], timings)
     timings["forensics"] = round(time.perf_counter() - t0, 3)
 
     say("verdict")
@@ -169,13 +169,20 @@ def detect(
     return DetectResult(out, thr, int(n_acc), int(n_flag), n_clusters, verdicts, timings)
 
 
-def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path,
-               fcfg: dict[str, Any]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path, fcfg: dict[str, Any],
+               timings: dict[str, float]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
     """Account-wide automation + profile score; group analyses per large-enough cluster.
 
     Registers ``d_auto``, ``d_prof``, ``d_cfx``, ``d_cburst``, ``d_cpattern``, ``d_tzacc``; returns the per-cluster
-    headline and the plot data for the dossiers.
+    headline and the plot data for the dossiers. Seconds of each part go to ``timings`` (``forensics.*``).
     """
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[f"forensics.{name}"] = round(now - clock[0], 3)
+        clock[0] = now
+
     coordinated = [r[0] for r in con.execute(
         "SELECT DISTINCT account_a FROM d_edges WHERE signal <> 'sync_activity' UNION "
         "SELECT DISTINCT account_b FROM d_edges WHERE signal <> 'sync_activity'").fetchall()]
@@ -186,12 +193,14 @@ def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path,
         "(greatest(0, 1 - least(coalesce(gap_cv, 1), 1)) + coalesce(hours_covered, 0) / 24.0 "
         " + coalesce(share_reactions_10s, 0)) / 3 AS automation FROM d_auto_arrow"
     )
+    lap("automation")
     ps = profile_score(con, None)
     con.register("d_prof_arrow", ps.table)
     con.execute("CREATE OR REPLACE TEMP TABLE d_prof AS SELECT * FROM d_prof_arrow")
     au.write(out / "forensics" / "accounts")
     ps.write(out / "forensics" / "accounts")
 
+    lap("profile_score")
     rows = clusters.select(["cluster_id", "size"]).to_pylist()
     rows.sort(key=lambda r: (-r["size"], r["cluster_id"]))
     chosen = [r["cluster_id"] for r in rows if r["size"] >= int(fcfg["min_cluster_size"])][: int(fcfg["max_clusters"])]
@@ -292,6 +301,7 @@ def _forensics(con: duckdb.DuckDBPyConnection, clusters: pa.Table, out: Path,
     con.register("d_tzacc_arrow", tz_all)
     con.execute("CREATE OR REPLACE TEMP TABLE d_tzacc AS SELECT account_id, any_value(claimed_offset) AS claimed_offset, "
                 "bool_or(coalesce(mismatch, false)) AS mismatch FROM d_tzacc_arrow GROUP BY 1")
+    lap("clusters")
     return cfx, plots
 
 
@@ -461,8 +471,9 @@ def _write_dossiers(con: duckdb.DuckDBPyConnection, out: Path, vcfg: dict[str, A
         """
     )
     # partners: rank (account, partner) pairs by weight first, then build the signal lists (with their
-    # evidence) only for the kept pairs (an ordered list per pair over every edge cost seconds); the weight
-    # sums its signals in list order, so it is the same to the last digit whatever the engine's row order
+    # evidence) only for the kept pairs (an ordered list per pair over every edge cost seconds); lists are
+    # put in order by sorting (q, signal) / rank keys, and the weight sums its signals in that order, so it
+    # is the same to the last digit whatever the engine's row order
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE d_partner_top AS
@@ -472,8 +483,8 @@ def _write_dossiers(con: duckdb.DuckDBPyConnection, out: Path, vcfg: dict[str, A
           UNION ALL
           SELECT account_b, account_a, signal, q_value FROM d_edges WHERE account_b IN (SELECT account_id FROM d_dossier_ids))
         SELECT acc, partner, weight, row_number() OVER (PARTITION BY acc ORDER BY weight DESC, partner) AS r
-        FROM (SELECT acc, partner, list_sum(list(least(-log10(greatest(q_value, 1e-300)), 30) ORDER BY q_value, signal))
-                                   AS weight
+        FROM (SELECT acc, partner, list_sum(list_transform(list_sort(list(struct_pack(
+                  q := q_value, s := signal, w := least(-log10(greatest(q_value, 1e-300)), 30)))), lambda x: x.w)) AS weight
               FROM e2 GROUP BY 1, 2)
         QUALIFY r <= {n_part}
         """
@@ -489,15 +500,16 @@ def _write_dossiers(con: duckdb.DuckDBPyConnection, out: Path, vcfg: dict[str, A
                  list_transform(e.evidence, lambda x: struct_pack(object := x.object, at_a := x.at_b, at_b := x.at_a))
           FROM d_edges e JOIN d_partner_top t ON t.acc = e.account_b AND t.partner = e.account_a),
         sig AS (
-          SELECT acc, partner,
-                 list(struct_pack(signal := signal, n_shared := n_shared, q_value := q_value, median_dt_s := median_dt_s,
-                                  evidence := list_transform(evidence, lambda x: struct_pack(
-                                      object := x.object, at_a := x.at_a, at_b := x.at_b,
-                                      dt_s := abs(epoch(x.at_a) - epoch(x.at_b)))))
-                      ORDER BY q_value, signal) AS signals
+          SELECT acc, partner, list_transform(list_sort(list(struct_pack(q := q_value, s := signal, v := struct_pack(
+                     signal := signal, n_shared := n_shared, q_value := q_value, median_dt_s := median_dt_s,
+                     evidence := list_transform(evidence, lambda x: struct_pack(
+                         object := x.object, at_a := x.at_a, at_b := x.at_b,
+                         dt_s := abs(epoch(x.at_a) - epoch(x.at_b)))))))), lambda x: x.v) AS signals
           FROM e2 GROUP BY acc, partner)
-        SELECT t.acc AS account_id, list(struct_pack(account_id := t.partner, handle := s.handle, weight := t.weight,
-                                                     signals := g.signals) ORDER BY t.r) AS partners
+        SELECT t.acc AS account_id,
+               list_transform(list_sort(list(struct_pack(r := t.r, v := struct_pack(
+                   account_id := t.partner, handle := s.handle, weight := t.weight, signals := g.signals)))),
+                   lambda x: x.v) AS partners
         FROM d_partner_top t JOIN sig g USING (acc, partner) LEFT JOIN d_scored s ON s.account_id = t.partner
         GROUP BY t.acc
         """
@@ -506,9 +518,16 @@ def _write_dossiers(con: duckdb.DuckDBPyConnection, out: Path, vcfg: dict[str, A
     # threshold, then an exact ranking of the few rows at or past it), then read the wide columns (text,
     # urls) in one scan for the account and the cluster dossiers together
     con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE d_post_keys AS
+        SELECT account_id, post_id, created_at FROM posts
+        WHERE account_id IN (SELECT account_id FROM d_dossier_ids UNION SELECT account_id FROM d_members)
+        """
+    )
+    con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE d_sample_ids AS
-        WITH c AS (SELECT p.account_id, p.post_id, p.created_at FROM posts p
+        WITH c AS (SELECT p.account_id, p.post_id, p.created_at FROM d_post_keys p
                    JOIN d_dossier_ids d ON d.account_id = p.account_id),
         th AS (SELECT account_id, list_last(max(created_at, {n_posts})) AS t, count(created_at) AS k FROM c GROUP BY 1)
         SELECT c.account_id, c.post_id FROM c JOIN th ON th.account_id = c.account_id
@@ -521,7 +540,7 @@ def _write_dossiers(con: duckdb.DuckDBPyConnection, out: Path, vcfg: dict[str, A
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE d_csample_ids AS
-        WITH c AS (SELECT m.cluster_id, p.account_id, p.post_id, hash(p.post_id) AS h FROM posts p
+        WITH c AS (SELECT m.cluster_id, p.account_id, p.post_id, hash(p.post_id) AS h FROM d_post_keys p
                    JOIN d_members m ON m.account_id = p.account_id),
         th AS (SELECT cluster_id, count(*) AS n_cluster_posts, list_last(min(h, {n_cpost + _SPARE_SAMPLES})) AS t
                FROM c GROUP BY 1)

@@ -27,7 +27,7 @@ LABELS = ("not automated", "automated: benign (declared/scheduled)", "automated:
 #: The group's posts, narrowed to what the features read.
 _POSTS_SQL = """
 CREATE OR REPLACE TEMP TABLE fx_auto_p AS
-SELECT account_id, epoch(created_at) AS t, created_at, client, kind, post_id,
+SELECT account_id, epoch(created_at) AS t, client, kind,
        second(created_at AT TIME ZONE 'UTC') AS sec, hour(created_at AT TIME ZONE 'UTC') AS h,
        coalesce(len(urls), 0) > 0 AS has_url, coalesce(reposted_post_id, replied_post_id, quoted_post_id) AS target
 FROM {v}
@@ -43,25 +43,13 @@ UNION ALL
 SELECT account_id, true, t - lag(t) OVER (PARTITION BY account_id ORDER BY t) FROM fx_auto_p WHERE kind = 'post'
 """
 
-_SQL = """
-CREATE OR REPLACE TEMP TABLE fx_auto_p AS
-SELECT account_id, epoch(created_at) AS t, created_at, client, kind, post_id,
-       second(created_at AT TIME ZONE 'UTC') AS sec, hour(created_at AT TIME ZONE 'UTC') AS h,
-       coalesce(len(urls), 0) > 0 AS has_url,
-       epoch(created_at) - lag(epoch(created_at)) OVER (PARTITION BY account_id ORDER BY created_at) AS gap,
-       CASE WHEN kind = 'post' THEN epoch(created_at) - lag(epoch(created_at))
-            OVER (PARTITION BY account_id, kind = 'post' ORDER BY created_at) END AS own_gap,
-       coalesce(reposted_post_id, replied_post_id, quoted_post_id) AS target
-FROM {v}
-"""
-
 #: Client switches need the exact post order; only an account with two clients (or a client and
 #: none) can switch at all, so only those are sorted (none, when a platform records no client).
 _SWITCH_SQL = """
 CREATE OR REPLACE TEMP TABLE fx_auto_sw AS
 SELECT account_id, count(*) FILTER (WHERE client IS DISTINCT FROM prev AND prev IS NOT NULL) AS n_switched
 FROM (SELECT account_id, client, lag(client) OVER (PARTITION BY account_id ORDER BY created_at, post_id) AS prev
-      FROM fx_auto_p WHERE account_id IN (SELECT account_id FROM fx_auto_multi))
+      FROM {v} WHERE account_id IN (SELECT account_id FROM fx_auto_multi))
 GROUP BY 1
 """
 
@@ -122,11 +110,9 @@ def _cvs(con: duckdb.DuckDBPyConnection, ids: pa.ChunkedArray) -> tuple[pa.Array
     """
     con.register("fx_auto_ids", pa.table({"account_id": ids, "i": pa.array(np.arange(len(ids)), pa.int64())}))
     r = con.execute("SELECT 2 * i.i + CAST(g.own AS BIGINT) AS k, g.gap FROM fx_auto_g g "
-                    "JOIN fx_auto_ids i USING (account_id) WHERE g.gap IS NOT NULL").fetchnumpy()
+                    "JOIN fx_auto_ids i USING (account_id) WHERE g.gap IS NOT NULL ORDER BY 1, 2").fetchnumpy()
     con.unregister("fx_auto_ids")
     k, g = np.asarray(r["k"], np.int64), np.asarray(r["gap"], float)
-    order = np.lexsort((g, k))
-    k, g = k[order], g[order]
     out = np.full(2 * len(ids), np.nan)
     if len(g):
         starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
@@ -158,7 +144,7 @@ def automation(
     con.execute("CREATE OR REPLACE TEMP TABLE fx_auto_multi AS SELECT account_id FROM fx_auto_p GROUP BY 1 "
                 "HAVING count(DISTINCT client) + CAST(count(client) < count(*) AS INT) >= 2")
     if con.execute("SELECT count(*) FROM fx_auto_multi").fetchall()[0][0]:
-        con.execute(_SWITCH_SQL)
+        con.execute(_SWITCH_SQL.format(v=v))
     else:
         con.execute("CREATE OR REPLACE TEMP TABLE fx_auto_sw AS "
                     "SELECT CAST(NULL AS VARCHAR) AS account_id, CAST(0 AS BIGINT) AS n_switched WHERE false")

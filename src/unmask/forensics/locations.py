@@ -7,6 +7,7 @@ one hour there is not a mismatch.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["DST", "OFFSETS", "claimed_offset"]
@@ -76,6 +77,7 @@ DST: frozenset[str] = frozenset(
 _SPLIT = re.compile(r"[,/|;•·\-–—()]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a pure function of the text; each cluster asks again for its members
 def claimed_offset(location: str | None) -> tuple[float | None, str | None]:
     """The standard UTC offset of a free-text profile location, and the name that matched.
 

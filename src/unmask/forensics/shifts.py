@@ -219,16 +219,21 @@ def _weekly(con: duckdb.DuckDBPyConnection, v: str, ids: np.ndarray, lab: np.nda
     con.unregister("fx_shift_lab")
     rows, drift = [], []
     ang = np.arange(24) * 2 * np.pi / 24
+    # rows come ordered by (week, shift, hour): each (week, shift) is one contiguous run
+    week, shift, n, h = np.asarray(w["week"]), np.asarray(w["shift"]), np.asarray(w["n"]), np.asarray(w["h"])
+    cut = np.flatnonzero((week[1:] != week[:-1]) | (shift[1:] != shift[:-1])) + 1
+    runs = {(week[s], int(shift[s])): (s, e) for s, e in zip(np.r_[0, cut], np.r_[cut, len(n)], strict=True)
+            if e > s}
     for j in range(k):
         hours = []
-        for wk in np.unique(w["week"]):
-            sel = (w["week"] == wk) & (w["shift"] == j)
-            if w["n"][sel].sum() < 10:
+        for wk in np.unique(week):
+            s, e = runs.get((wk, j), (0, 0))
+            if n[s:e].sum() < 10:
                 continue
-            z = (w["n"][sel] * np.exp(1j * ang[w["h"][sel].astype(int)])).sum()
+            z = (n[s:e] * np.exp(1j * ang[h[s:e].astype(int)])).sum()
             mh = float((np.angle(z) % (2 * np.pi)) * 24 / (2 * np.pi))
             hours.append(mh)
-            rows.append({"week": str(wk)[:10], "shift": j, "posts": int(w["n"][sel].sum()),
+            rows.append({"week": str(wk)[:10], "shift": j, "posts": int(n[s:e].sum()),
                          "mean_hour_local": (mh + offset) % 24})
         if len(hours) >= 2:
             z = np.exp(1j * np.array(hours) * 2 * np.pi / 24).mean()
