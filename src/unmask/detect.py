@@ -418,34 +418,40 @@ def _write_campaigns(con: duckdb.DuckDBPyConnection, out: Path, top: int) -> Non
     """campaigns.parquet: daily volume of the top hashtags and domains, with the flagged share."""
     span = con.execute("SELECT epoch(max(created_at)) - epoch(min(created_at)) FROM posts").fetchall()[0][0] or 0
     bin_s = 3600 if span <= 4 * 86400 else 86400
+    # counts per (object, bin, flagged, clustered) first (the posts' object rows are read once, not kept);
+    # the top objects, the bins and the totals are sums of those integer counts
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE d_camp_posts AS
+        CREATE OR REPLACE TEMP TABLE d_camp_bins AS
         WITH o AS (
           SELECT 'hashtag' AS kind, unnest(hashtags) AS object, account_id, created_at FROM posts
           UNION ALL
-          SELECT 'domain', unnest(domains), account_id, created_at FROM posts),
-        topo AS (
-          SELECT kind, object FROM (
-            SELECT kind, object, row_number() OVER (PARTITION BY kind ORDER BY count(*) DESC, object) AS r
-            FROM o WHERE object IS NOT NULL GROUP BY 1, 2) WHERE r <= {int(top)})
-        SELECT o.kind, o.object, o.created_at, coalesce(s.flagged, false) AS flagged, s.cluster_id IS NOT NULL AS clustered
-        FROM o JOIN topo USING (kind, object) LEFT JOIN d_scored s ON s.account_id = o.account_id
+          SELECT 'domain', unnest(domains), account_id, created_at FROM posts)
+        SELECT o.kind, o.object, floor(epoch(o.created_at) / {bin_s}) * {bin_s} AS b,
+               coalesce(s.flagged, false) AS flagged, s.cluster_id IS NOT NULL AS clustered, count(*) AS n,
+               min(o.created_at) AS first_at
+        FROM o LEFT JOIN d_scored s ON s.account_id = o.account_id WHERE o.object IS NOT NULL GROUP BY ALL
         """
     )
     con.execute(
         f"""
         COPY (
-          SELECT kind, object, to_timestamp(floor(epoch(created_at) / {bin_s}) * {bin_s}) AS bin_start, {bin_s} AS bin_s,
-                 count(*) AS posts, count(*) FILTER (WHERE flagged) AS posts_flagged,
-                 count(*) FILTER (WHERE clustered) AS posts_clustered,
+          WITH topo AS (
+            SELECT kind, object FROM (
+              SELECT kind, object, row_number() OVER (PARTITION BY kind ORDER BY sum(n) DESC, object) AS r
+              FROM d_camp_bins GROUP BY 1, 2) WHERE r <= {int(top)}),
+          x AS (SELECT * FROM d_camp_bins JOIN topo USING (kind, object))
+          SELECT kind, object, to_timestamp(b) AS bin_start, {bin_s} AS bin_s,
+                 CAST(sum(n) AS BIGINT) AS posts, CAST(coalesce(sum(n) FILTER (WHERE flagged), 0) AS BIGINT) AS posts_flagged,
+                 CAST(coalesce(sum(n) FILTER (WHERE clustered), 0) AS BIGINT) AS posts_clustered,
                  CAST(NULL AS TIMESTAMPTZ) AS first_flagged_at, CAST(NULL AS TIMESTAMPTZ) AS first_organic_at
-          FROM d_camp_posts GROUP BY 1, 2, 3
+          FROM x GROUP BY 1, 2, 3
           UNION ALL
-          SELECT kind, object, NULL, {bin_s}, count(*), count(*) FILTER (WHERE flagged),
-                 count(*) FILTER (WHERE clustered), min(created_at) FILTER (WHERE flagged),
-                 min(created_at) FILTER (WHERE NOT flagged)
-          FROM d_camp_posts GROUP BY 1, 2
+          SELECT kind, object, NULL, {bin_s}, CAST(sum(n) AS BIGINT),
+                 CAST(coalesce(sum(n) FILTER (WHERE flagged), 0) AS BIGINT),
+                 CAST(coalesce(sum(n) FILTER (WHERE clustered), 0) AS BIGINT), min(first_at) FILTER (WHERE flagged),
+                 min(first_at) FILTER (WHERE NOT flagged)
+          FROM x GROUP BY 1, 2
           ORDER BY kind, object, bin_start NULLS FIRST
         ) TO {_p(out / 'campaigns.parquet')} (FORMAT parquet)
         """
