@@ -262,10 +262,22 @@ def _account_dossiers(result: Path, accounts: dict[str, Any], dossier_path: dict
             dossier_of.append(_cut(rel, 300))
             continue
         d = _trim_dossier(d)
-        used += len(json.dumps(d, default=str))
+        used += _json_len(d)
         dossier_of.append(len(dossiers))
         dossiers.append(d)
     return dossiers, dossier_of
+
+
+def _json_len(d: Any) -> int:
+    """``len(json.dumps(d, default=str))`` without escaping every character from U+007F up: the unescaped
+    text is shorter by 5 characters for each of those (``\\uXXXX``) and 6 more for each one beyond the
+    BMP (a surrogate pair)."""
+    s = json.dumps(d, default=str, ensure_ascii=False)
+    non_ascii = len(s) - len(s.encode("ascii", "ignore")) + s.count("\x7f")
+    if not non_ascii:
+        return len(s)
+    astral = len(s.encode("utf-16-le", "surrogatepass")) // 2 - len(s)
+    return len(s) + 5 * non_ascii + 6 * astral
 
 
 def _trim_dossier(d: dict[str, Any]) -> dict[str, Any]:
@@ -274,11 +286,21 @@ def _trim_dossier(d: dict[str, Any]) -> dict[str, Any]:
         return x[:n] if isinstance(x, list) else []
 
     def short(o: Any, n: int = 300) -> Any:
-        t = type(o)  # parsed JSON: exact types first, the general checks after
+        t = type(o)  # parsed JSON: exact types first (leaves of a dict inline), the general checks after
         if t is str:
             return o if len(o) <= n else o[:n] + "…"
         if t is int or t is float or t is bool or o is None:
             return o
+        if t is dict:
+            out = {}
+            for k, v in itertools.islice(o.items(), 40):
+                tv = type(v)
+                if tv is str:
+                    v = v if len(v) <= n else v[:n] + "…"
+                elif not (tv is int or tv is float or tv is bool or v is None):
+                    v = short(v, n)
+                out[k[:80] if type(k) is str else str(k)[:80]] = v
+            return out
         if isinstance(o, str):
             return _cut(o, n)
         if isinstance(o, dict):
