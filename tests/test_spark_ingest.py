@@ -213,3 +213,4 @@ def test_reader_sql_transpiles() -> None:
                  "TRY_TO_TIMESTAMP(TRIM(x), 'M/d/yyyy H:m:s')", "TIMESTAMP_MICROS(", "TO_UTC_TIMESTAMP(y, 'Europe/Moscow')",
                  "REGEXP_EXTRACT_ALL(t, 'a(b)', 0)", "TRY_ELEMENT_AT(l, 1)", "RLIKE '^(?:[0-9_]+)$'"):
         assert part in sql, (part, sql)
+    assert "MATERIALIZED" not in ingest_sql("SELECT * FROM (WITH b AS MATERIALIZED (SELECT 1 AS a) SELECT a FROM b) AS t")

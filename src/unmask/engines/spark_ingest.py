@@ -27,6 +27,7 @@ DuckDB (in a reader or macro)                      Spark
 ``timezone(zone, ts)``                             ``TO_UTC_TIMESTAMP(ts, zone)``
 ``list[i]`` (1-based)                              ``TRY_ELEMENT_AT(list, i)``
 ``read_csv('file', …)`` / ``read_parquet('file')``  a view over Spark's reader of that file
+``WITH x AS MATERIALIZED (…)``                      ``WITH x AS (…)`` (Spark plans it itself)
 =================================================  ============================================
 
 Formats on Spark: :data:`SPARK_FORMATS` (the CSV and Parquet readers). The JSON-lines readers
@@ -75,6 +76,9 @@ __all__ = ["SPARK_FORMATS", "SparkIngestContext", "ingest_spark", "ingest_sql"]
 #: Formats :func:`ingest_spark` reads (CSV, and Parquet through ``generic``).
 SPARK_FORMATS = ("io-archive", "cnt", "coortweet", "ira", "generic")
 
+#: A CSV file of at least this many records is spread over the executors after it is read (in
+#: partitions of about this many rows; at least as many as the default parallelism).
+_SPREAD_ROWS = 200_000
 #: The extra columns of ``stage_posts`` after the canonical ones.
 _STAGE_EXTRA = (("_record", "bigint"), ("_err_field", "string"), ("_err_reason", "string"), ("_raw", "string"))
 
@@ -174,6 +178,9 @@ def _lit(node: exp.Expression) -> str | None:
 
 def _fix_ingest(n: exp.Expression) -> exp.Expression:
     name = n.name.lower() if isinstance(n, exp.Anonymous) else ""
+    if isinstance(n, exp.CTE) and n.args.get("materialized") is not None:  # a DuckDB planner hint
+        n.set("materialized", None)
+        return n
     if isinstance(n, exp.RegexpExtract):
         names = n.args.get("group")
         if isinstance(names, exp.Array):  # DuckDB's regexp_extract(s, p, ['a', 'b']): a struct
@@ -347,6 +354,9 @@ class _IngestConnection(SparkConnection):
                 raise ValueError(f"INSERT INTO {name}: {len(df.columns)} columns for {len(types)}")
             df = df.toDF(*[f"_c{i}" for i in range(len(types))]).selectExpr(
                 *[f"CAST(_c{i} AS {t}) AS `{c}`" for i, (c, t) in enumerate(types)])
+            if key != "stage_rejects":  # derived once, however often the reader and the driver read it
+                df = df.cache()
+                self.keep(df)
             self._pieces[key].append(df)
             out = self._pieces[key][0]
             for p in self._pieces[key][1:]:
@@ -593,6 +603,10 @@ class SparkIngestContext(IngestContext):
             rec = "_pos"
         good = df.where(F.col("_corrupt").isNull()).selectExpr(f"CAST({rec} AS BIGINT) AS _record",
                                                               *[f"`{n}`" for n in unique])
+        if total >= _SPREAD_ROWS:  # a file is read by one task: spread its rows for the derivations
+            parts = max(spark.sparkContext.defaultParallelism, total // _SPREAD_ROWS)
+            good = good.repartition(parts).cache()
+            self.con.keep(good)
         self.con.put(table, good, known=total - len(bad_pos))
         return unique
 
@@ -652,6 +666,7 @@ class _Store:
 
     def __init__(self, dataset: Any, fs: _Fs) -> None:
         self.fs = fs
+        dataset = getattr(dataset, "path", dataset)  # a Dataset: its directory
         self.local = not _is_uri(str(dataset))
         if self.local:
             from unmask.dataset import Dataset
@@ -738,7 +753,7 @@ class _Store:
 
 def ingest_spark(
     inputs: Iterable[str | os.PathLike[str]],
-    dataset: str | os.PathLike[str],
+    dataset: str | os.PathLike[str] | Any,
     *,
     format: str | None = None,
     options: Mapping[str, Any] | None = None,
@@ -817,9 +832,7 @@ def _ingest_one(con: _IngestConnection, store: _Store, path: Any, reader: Any, f
     ctx.create_stage_tables()
     records = reader.stage(ctx)
     fr.notes = list(ctx.notes)
-    posts = spark.table("stage_posts").cache()
-    con.keep(posts)
-    con.put("stage_posts_m", posts)
+    con.put("stage_posts_m", spark.table("stage_posts"))  # its pieces are cached
     # one job: the valid rows (reason NULL) and the rejects by reason, the reader's and the rows'
     stats = dict(spark.sql("SELECT reason, count(*) FROM (SELECT _err_reason AS reason FROM stage_posts_m "
                            "UNION ALL SELECT reason FROM stage_rejects) GROUP BY reason").collect())
