@@ -97,6 +97,11 @@ def fit_offset(hour_counts: np.ndarray) -> dict[str, Any]:
     }
 
 
+def _best_offset(hour_counts: np.ndarray) -> int:
+    """``fit_offset(hour_counts)["offset"]`` for one 24-vector, without the rest of the fit."""
+    return _KEYS[int((_BANK @ np.asarray(hour_counts, dtype=float)).argmax())][1]
+
+
 def calendar_offset(day_hour: np.ndarray) -> dict[str, Any]:
     """Offset at which local *days* best explain the activity, for rhythms with no night trough.
 
@@ -393,7 +398,7 @@ def timezone(
         hc = np.zeros(24)
         hc[mh["h"][sel].astype(int)] = mh["n"][sel]
         if hc.sum() >= 150:
-            months.append({"month": str(m), "posts": int(hc.sum()), "offset": int(fit_offset(hc)["offset"])})
+            months.append({"month": str(m), "posts": int(hc.sum()), "offset": _best_offset(hc)})
     summary["monthly_offsets"] = months
     summary["dst"] = _dst(months) if human and summary["rhythm"] in ("human daily rhythm", "uncertain") else None
 
