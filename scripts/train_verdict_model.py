@@ -1,8 +1,9 @@
 """Fit the verdict model (src/unmask/verdict/model.json) on simulated worlds — never on real data.
 
     python scripts/train_verdict_model.py --work /tmp/verdict-train [--seeds 1,2] [--profiles default,stealth]
+        [--scales 0.1,1]
 
-For each (profile, seed): simulate a world at ``--scale`` (skipped if already there), run
+For each (profile, seed, scale): simulate a world (skipped if already there), run
 ``unmask detect`` with the shipped defaults, and collect every account's features (accounts.parquet)
 with its truth label. The weights are fitted by L2-regularised logistic regression with each
 weight bounded to its feature's sign (scipy L-BFGS-B), so the score stays monotone. Accounts
@@ -86,21 +87,23 @@ def main() -> None:
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--seeds", default="1,2")
     ap.add_argument("--profiles", default="default,stealth")
-    ap.add_argument("--scale", type=float, default=0.1)
+    ap.add_argument("--scales", default="0.1", help="comma-separated world scales (1 = the default world)")
     ap.add_argument("--l2", type=float, default=1e-3)
     ap.add_argument("--max-group-fpr", type=float, default=0.0025)
     ap.add_argument("--min-precision", type=float, default=0.97)
     ap.add_argument("--no-detect", action="store_true", help="Use the results already in --work.")
     a = ap.parse_args()
     worlds = []
-    for prof in a.profiles.split(","):
-        for seed in a.seeds.split(","):
-            d = a.work / f"{prof}_s{seed}"
-            if not (d / "dataset" / "manifest.json").exists():
-                simulate(d, seed=int(seed), scale=a.scale, profile=prof)
-            if not a.no_detect:
-                detect(d / "dataset", d / "result")
-            worlds.append(d)
+    scales = [float(x) for x in a.scales.split(",")]
+    for scale in scales:
+        for prof in a.profiles.split(","):
+            for seed in a.seeds.split(","):
+                d = a.work / f"{prof}_s{seed}_x{scale:g}"
+                if not (d / "dataset" / "manifest.json").exists():
+                    simulate(d, seed=int(seed), scale=scale, profile=prof)
+                if not a.no_detect:
+                    detect(d / "dataset", d / "result", reuse=True)
+                worlds.append(d)
     parts = [collect(w) for w in worlds]
     x = np.vstack([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
@@ -123,7 +126,7 @@ def main() -> None:
         "about": "logistic score over unmask.verdict.features, weights bounded to each feature's sign (monotone); "
                  "fitted by scripts/train_verdict_model.py on simulated worlds only",
         "trained_on": {"profiles": a.profiles.split(","), "seeds": [int(s) for s in a.seeds.split(",")],
-                       "scale": a.scale, "l2": a.l2, "max_group_fpr": a.max_group_fpr,
+                       "scales": scales, "l2": a.l2, "max_group_fpr": a.max_group_fpr,
                        "min_precision": a.min_precision, "date": dt.date.today().isoformat()},
         "intercept": round(b, 4),
         "threshold": thr,

@@ -184,6 +184,9 @@ def automation(
         reasons.append(", ".join(why))
     t = t.append_column("automated", pa.array(automated & (d["posts"] >= min_posts)))
     t = t.append_column("in_coordinated_group", pa.array(in_coord))
+    # declared/scheduled automation, whether or not the account is also in a coordinated group
+    # (bots reading the same feed post the same links in lockstep: coordinated, and declared)
+    t = t.append_column("declared", pa.array(automated & declared & (d["posts"] >= min_posts)))
     t = t.append_column("verdict", pa.array(labels, pa.string()))
     t = t.append_column("reasons", pa.array(reasons, pa.string()))
     counts = {lab: int(pc.sum(pc.equal(t.column("verdict"), lab)).as_py() or 0) for lab in LABELS}

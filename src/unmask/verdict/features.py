@@ -133,7 +133,7 @@ SELECT acc.account_id, acc.platform, prof.handle, prof.display_name, prof.locati
        coalesce(ea.signals, []) AS signals,
        m.cluster_id,
        coalesce(au.automated, false) AS automated,
-       coalesce(au.verdict LIKE 'automated: benign%', false) AS auto_benign,
+       coalesce(au.declared, false) AS auto_benign,
        au.automation AS automation,
        amp.auto_amplify,
        pr.bot_score, coalesce(cp.handle_pattern, false) AS handle_pattern, coalesce(cp.default_image, false) AS default_image,

@@ -12,7 +12,13 @@ least a quarter of its reposts boosting other automated accounts. An account tha
 never flagged and its score is halved: unusual behaviour alone is not coordinated inauthentic
 behaviour.
 
-**Verdicts.** ``flagged = coordinated AND score >= threshold``. Flagged accounts are
+**Feed mirrors.** Declared automation (one scheduling client, own content or links, no reposts)
+none of whose content partners is anything but declared automation — bots republishing the same
+feed, or a scheduler linked to others by timing alone, which its schedule explains — is never
+flagged, whatever its score. (A link farm built only of such bots would escape this rule: a
+known limit.)
+
+**Verdicts.** ``flagged = coordinated AND score >= threshold AND NOT feed mirror``. Flagged accounts are
 ``automated_coordinated`` when automated, else ``coordinated_inauthentic``. Coordinated accounts
 below the threshold are ``automated_benign`` when their automation is declared/scheduled, else
 ``coordinated_organic`` (people acting together in a human way). The rest are ``automated_benign``
@@ -142,16 +148,30 @@ def score_accounts(con: duckdb.DuckDBPyConnection, *, threshold: float | None = 
     parts.append("CASE WHEN r.mismatch THEN struct_pack(c := 0.5, t := printf('activity fits UTC%+g; profile "
                  "claims %s (UTC%+g)', r.operator_offset, r.location, r.claimed_offset)) END")
     coordinated = "(r.n_partners > 0 OR (r.automated AND coalesce(r.auto_amplify, 0) >= 0.25))"
+    # The feed-mirror rule: declared automation none of whose content partners is anything but
+    # declared automation (bots republishing the same feed; a scheduler whose only link is timing,
+    # which a schedule explains) is never flagged, whatever its score.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE d_mirror AS
+        WITH e AS (SELECT account_a AS account_id, account_b AS partner FROM d_edges WHERE signal <> 'sync_activity'
+                   UNION SELECT account_b, account_a FROM d_edges WHERE signal <> 'sync_activity')
+        SELECT a.account_id FROM d_raw a WHERE a.automated AND a.auto_benign AND NOT EXISTS (
+            SELECT 1 FROM e LEFT JOIN d_raw b ON b.account_id = e.partner
+            WHERE e.account_id = a.account_id AND NOT coalesce(b.automated AND b.auto_benign, false))
+        """
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE d_scored AS
         WITH s AS (
           SELECT r.*, f.* EXCLUDE (account_id), {coordinated} AS coordinated,
-                 1.0 / (1.0 + exp(-({z}))) AS p
-          FROM d_raw r JOIN d_features f ON f.account_id = r.account_id),
+                 1.0 / (1.0 + exp(-({z}))) AS p, mi.account_id IS NOT NULL AS feed_mirror
+          FROM d_raw r JOIN d_features f ON f.account_id = r.account_id
+          LEFT JOIN d_mirror mi ON mi.account_id = r.account_id),
         s2 AS (
-          SELECT *, CASE WHEN coordinated THEN p ELSE p / 2 END AS score,
-                 coordinated AND p >= {thr!r} AS flagged FROM s),
+          SELECT * EXCLUDE (feed_mirror), CASE WHEN coordinated THEN p ELSE p / 2 END AS score,
+                 coordinated AND p >= {thr!r} AND NOT feed_mirror AS flagged FROM s),
         rs AS (
           SELECT r.account_id,
                  list_transform(list_sort(list_filter(coalesce(sr.rs, []) || [{', '.join(parts)}],
