@@ -97,6 +97,9 @@ def run_signal(
     sig = get(name)
     kw = {**sig.defaults, **(params or {})}
     max_bucket = int(kw.pop("max_bucket", max_bucket))
+    if "time_window" in kw:  # a signal's own window (its default or the user's) wins over the shared one
+        tw = kw.pop("time_window")
+        time_window = None if tw is None or float(tw) <= 0 else float(tw)
     stats = sig.compute(con, f"{out}__e", time_window=time_window, max_bucket=max_bucket, evidence=evidence,
                         min_shared=int(min_shared), **kw)
     a = int(stats.get("accounts", 0))

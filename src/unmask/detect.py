@@ -36,6 +36,7 @@ from unmask.forensics import automation, bursts, persona, profile_score, shifts,
 from unmask.forensics._common import _jsonable, post_hours
 from unmask.network.fusion import fuse
 from unmask.schema import SCHEMA_VERSION
+from unmask.signals import SIGNALS
 from unmask.verdict.config import dump_config, load_config
 from unmask.verdict.features import FEATURES, account_features
 from unmask.verdict.model import load_model, score_accounts
@@ -107,7 +108,9 @@ def detect(
     cc["time_window"] = cc["time_window"] or None
     cc["engine"] = cc["engine"] or None
     cc["spark_master"] = cc["spark_master"] or None
-    stamp = json.dumps({"dataset": _dataset_stamp(ds), "coordinate": cfg["coordinate"]}, sort_keys=True)
+    # the stage is reused only for the same data, parameters, signal defaults and unmask version
+    stamp = json.dumps({"dataset": _dataset_stamp(ds), "coordinate": cfg["coordinate"], "version": __version__,
+                        "signal_defaults": {n: s.defaults for n, s in SIGNALS.items()}}, sort_keys=True, default=str)
     done = out / "coordinate.done.json"
     if not (reuse and done.exists() and done.read_text(encoding="utf-8") == stamp):
         done.unlink(missing_ok=True)
@@ -129,7 +132,8 @@ def detect(
     t0 = time.perf_counter()
     account_features(con)
     model = load_model()
-    thr = score_accounts(con, threshold=cfg["verdict"]["threshold"], time_window=cc["time_window"], model=model)
+    thr = score_accounts(con, threshold=cfg["verdict"]["threshold"], time_window=cc["time_window"], model=model,
+                         signal_params=cc.get("signal_params"))
     timings["verdict.score"] = round(time.perf_counter() - t0, 3)
     _personas(con, out)
     timings["verdict"] = round(time.perf_counter() - t0, 3)

@@ -26,7 +26,8 @@ __all__ = ["coordinate"]
 @click.option("--signals", default=None, metavar="LIST",
               help=f"Comma-separated signals (default: all): {', '.join(SIGNALS)}.")
 @click.option("--time-window", type=float, default=60.0, show_default=True,
-              help="Seconds within which two accounts' posts on the same object count as coordinated; 0 = any time.")
+              help="Seconds within which two accounts' posts on the same object count as coordinated; 0 = any time. "
+                   "co_hashtag_sequence keeps its own window (600 s; set it with a config's signal_params).")
 @click.option("--mode", type=click.Choice(["significance", "coortweet"]), default="significance", show_default=True,
               help="Keep edges by FDR (q-value) or by CooRTweet's min_participation rule.")
 @click.option("--q-max", type=float, default=0.01, show_default=True, help="Keep edges with q-value at most this.")

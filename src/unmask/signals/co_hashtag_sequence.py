@@ -3,6 +3,14 @@
 The object is a post's whole hashtag list in order of appearance (lowercased by the readers),
 kept only when it has at least ``min_hashtags`` (default 3) entries: copy-pasted hashtag blocks
 are a classic trace of scripted campaigns (Luceri et al. 2024). Reposts are left out.
+
+**Its own window: 600 s.** A block of three or more hashtags in the same order is a rare object,
+unlike a post or a link that a whole swarm shares in the same minute; an operation that hands a
+block to its accounts sees them paste it over minutes, not seconds (a sleeper cell of 50 accounts
+posting ~150 times over three hours meets within 60 s too seldom to pass significance, within
+600 s it does). The null model scales with the window, so organic users of popular hashtags are
+not favoured by it. ``signal_params = {"co_hashtag_sequence": {"time_window": ...}}`` changes it
+(``0`` = same sequence at any time); the shared ``time_window`` does not apply to this signal.
 """
 
 from __future__ import annotations
@@ -27,4 +35,4 @@ def compute(con: duckdb.DuckDBPyConnection, out: str, *, min_hashtags: int = 3, 
 
 
 SIGNAL = Signal("co_hashtag_sequence", "posted the same ordered sequence of >= k hashtags within the window",
-                compute, {"min_hashtags": 3})
+                compute, {"min_hashtags": 3, "time_window": 600.0})

@@ -74,11 +74,20 @@ def _q(x: str) -> str:
     return "'" + x.replace("'", "''") + "'"
 
 
-def _signal_reason_sql(window: float | None) -> str:
-    """One reason per content signal of the account: what, with how many, how often, how fast, q."""
-    w = f"within {window:g} s" if window else "at any time"
+def _window_words(window: float | None) -> str:
+    """``within 60 s`` or ``at any time``."""
+    return f"within {window:g} s" if window else "at any time"
+
+
+def _signal_reason_sql(window: float | None, params: dict[str, dict[str, Any]] | None = None) -> str:
+    """One reason per content signal of the account: what, with how many, how often, how fast, q.
+
+    A signal with its own ``time_window`` (a default or in ``params``) is described with that one.
+    """
     cases = []
     for name, sig in SIGNALS.items():
+        own = {**sig.defaults, **(params or {}).get(name, {})}
+        w = _window_words(own["time_window"] if "time_window" in own else window)
         if name == "sync_activity":
             text = ("printf('active in the same time bins as %d accounts far more often than their volumes predict "
                     "(q = %.1e)', s.partners, s.best_q)")
@@ -94,9 +103,11 @@ def _signal_reason_sql(window: float | None) -> str:
 
 
 def score_accounts(con: duckdb.DuckDBPyConnection, *, threshold: float | None = None,
-                   time_window: float | None = 60, model: dict[str, Any] | None = None) -> float:
+                   time_window: float | None = 60, model: dict[str, Any] | None = None,
+                   signal_params: dict[str, dict[str, Any]] | None = None) -> float:
     """Create ``d_scored`` from ``d_raw`` / ``d_features`` / ``d_edges``: score, flagged, verdict, reasons.
 
+    ``time_window`` and ``signal_params`` are the coordinate run's, for the wording of reasons.
     Returns the threshold used (the model's own unless ``threshold`` is given).
     """
     m = model or load_model()
@@ -117,7 +128,7 @@ def score_accounts(con: duckdb.DuckDBPyConnection, *, threshold: float | None = 
         f"""
         CREATE OR REPLACE TEMP TABLE d_sig_reason AS
         SELECT s.account_id, list(struct_pack(c := 10 + least(-log10(greatest(s.best_q, 1e-300)), 300) / 30,
-                                              t := {_signal_reason_sql(time_window)})) AS rs
+                                              t := {_signal_reason_sql(time_window, signal_params)})) AS rs
         FROM d_sig s JOIN d_features f ON f.account_id = s.account_id GROUP BY s.account_id
         """
     )
