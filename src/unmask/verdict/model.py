@@ -87,7 +87,7 @@ def _signal_reason_sql(window: float | None, params: dict[str, dict[str, Any]] |
     cases = []
     for name, sig in SIGNALS.items():
         own = {**sig.defaults, **(params or {}).get(name, {})}
-        w = _window_words(own["time_window"] if "time_window" in own else window)
+        w = _window_words(own.get("time_window", window))
         if name == "sync_activity":
             text = ("printf('active in the same time bins as %d accounts far more often than their volumes predict "
                     "(q = %.1e)', s.partners, s.best_q)")
