@@ -87,3 +87,26 @@ def test_co_repost_equals_peer_co_retweet(tmp_path: Path, seed: int) -> None:
     ours = unmask_co_repost(f)
     assert len(peer) > 20  # the comparison is not vacuous
     assert ours == peer
+
+
+def test_evidence_lookup_matches_regrouping(tmp_path: Path) -> None:
+    """Short evidence lists are resolved by per-position lookups, long ones by regrouping: same order."""
+    f = tmp_path / "messages.csv"
+    make_cnt_csv(f, seed=2)
+    lists = {}
+    for k in (3, 9):  # 9 > the longest list looked up by position
+        con = connect()
+        con.execute(
+            f"CREATE VIEW posts AS SELECT 'cnt' AS platform, message_id AS post_id, user_id AS account_id, "
+            f"to_timestamp(CAST(timestamp AS DOUBLE)) AS created_at, CASE WHEN coalesce(repost_id, '') <> '' "
+            f"THEN 'repost' ELSE 'post' END AS kind, nullif(repost_id, '') AS reposted_post_id "
+            f"FROM read_csv('{f.as_posix()}', header = true, all_varchar = true)"
+        )
+        run_signal(con, "co_repost", "e", time_window=60, max_bucket=4, evidence=k, min_shared=2)
+        lists[k] = {(a, b): [tuple(x.values()) for x in ev] for a, b, ev in
+                    con.execute("SELECT account_a, account_b, evidence FROM e").fetchall()}
+        con.close()
+    assert lists[3] and lists[3].keys() == lists[9].keys()
+    assert any(len(v) > 3 for v in lists[9].values())
+    assert all(lists[3][p] == lists[9][p][:3] for p in lists[3])
+    assert all(v == sorted(v, key=lambda x: (min(x[1], x[2]), x[0], x[1], x[2])) for v in lists[9].values())

@@ -22,9 +22,9 @@ from typing import Any
 
 import duckdb
 
-from unmask.engine import dialect
-
-__all__ = ["EDGE_COLUMNS", "drop_relation", "pair_edges", "resolve_evidence", "volume_expectation", "volume_k"]
+__all__ = [
+    "EDGE_COLUMNS", "drop_relation", "null_k", "pair_edges", "resolve_evidence", "volume_expectation", "volume_k",
+]
 
 #: Columns of every raw signal edge table (before significance adds p_value and q_value).
 EDGE_COLUMNS = (
@@ -42,10 +42,11 @@ def pair_edges(
     max_bucket: int = 250,
     evidence: int = 5,
     min_shared: int = 1,
+    all_objects: bool = False,
 ) -> dict[str, Any]:
     """Join ``events`` (account_id, obj, post_id, t DOUBLE seconds, ts) into account-pair edges.
 
-    Writes table ``out`` with :data:`EDGE_COLUMNS` and ``{out}_objects(obj, oid)``, where
+    Writes table ``out`` with :data:`EDGE_COLUMNS` and ``{out}_objects``, where
 
     - ``weight``: the larger, over the two accounts, of the number of the account's posts that
       matched a post of the other (coordination-network-toolkit's directed weight, symmetrised);
@@ -64,58 +65,89 @@ def pair_edges(
     counted, for significance, in ``{out}_unlisted(n_shared, expected, c)`` (returned as
     ``stats["unlisted"]``).
 
-    Returns counts (events, accounts, capped cells/objects/events, candidate pairs).
+    ``{out}_objects(obj, oid, c)`` lists the objects posted more than once (the only ones that
+    can appear in evidence), or every object with ``all_objects``; ``c`` counts the object's events.
+
+    Returns counts (events, accounts, objects, capped cells/objects/events, candidate pairs).
     """
     w = None if time_window is None else float(time_window)
     bucket = "CAST(0 AS BIGINT)" if w is None else f"CAST(floor(t / {w!r}) AS BIGINT)"
+    mb, k_ev, ms = int(max_bucket), int(evidence), int(min_shared)
+    valid = "account_id IS NOT NULL AND obj IS NOT NULL"
     # integer keys: the join and the aggregates run on BIGINTs, strings come back at the end.
-    # aid follows account_id order, so aid_a < aid_b exactly when account_a < account_b.
+    # aid follows account_id order, so aid_a < aid_b exactly when account_a < account_b; n is the
+    # account's volume (its events) for the null model.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out}__acc AS SELECT account_id, row_number() OVER (ORDER BY account_id) AS aid "
-        f"FROM (SELECT DISTINCT account_id FROM {events}) d"
+        f"CREATE OR REPLACE TEMP TABLE {out}__acc AS SELECT account_id, row_number() OVER (ORDER BY account_id) AS aid, n "
+        f"FROM (SELECT account_id, count(*) AS n FROM {events} WHERE {valid} GROUP BY account_id) d"
+    )
+    # An object posted once can neither match nor fill a capped cell (max_bucket >= 1): only the
+    # others are numbered (oid follows obj order: the evidence's tie-break) and go to the join.
+    prune = mb >= 1 and not all_objects
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {out}__oc AS SELECT obj, count(*) AS c FROM {events} WHERE {valid} "
+        f"GROUP BY obj{' HAVING count(*) > 1' if prune else ''}"
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out}_objects AS SELECT obj, row_number() OVER (ORDER BY obj) AS oid "
-        f"FROM (SELECT DISTINCT obj FROM {events}) d"
+        f"CREATE OR REPLACE TEMP TABLE {out}_objects AS SELECT obj, row_number() OVER (ORDER BY obj) AS oid, c "
+        f"FROM {out}__oc"
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {out}__ev AS "
-        f"SELECT a.aid, o.oid, hash(e.post_id) AS pid, e.t, {bucket} AS b FROM {events} e "
-        f"JOIN {out}__acc a ON a.account_id = e.account_id JOIN {out}_objects o ON o.obj = e.obj"
+        f"SELECT a.aid, o.oid, hash(e.post_id) AS pid, e.t, {bucket} AS b, {bucket} + 1 AS b1 FROM {events} e "
+        f"JOIN {out}_objects o ON o.obj = e.obj JOIN {out}__acc a ON a.account_id = e.account_id"
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out}__cap AS SELECT oid, b, count(*) AS m "
-        f"FROM {out}__ev GROUP BY oid, b HAVING count(*) > {int(max_bucket)}"
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out}__k AS SELECT e.* FROM {out}__ev e "
-        f"LEFT JOIN {out}__cap c ON e.oid = c.oid AND e.b = c.b WHERE c.oid IS NULL"
-    )
-    if w is None:
-        join = f"FROM {out}__k e1 JOIN {out}__k e2 ON e2.oid = e1.oid"
-        cond = ""
-    else:
-        # the three neighbour buckets are materialised as a column first: joined as an expression,
-        # the planner may join on the object alone and filter afterwards — quadratic per object
+    stats: dict[str, Any] = {}
+    n_acc, big_n, sum_sq = con.execute(
+        f"SELECT count(*), coalesce(sum(n), 0), coalesce(sum(n * n), 0) FROM {out}__acc"
+    ).fetchone()
+    n_obj, in_obj, top = con.execute(f"SELECT count(*), coalesce(sum(c), 0), coalesce(max(c), 0) FROM {out}__oc").fetchone()
+    # the objects left out were posted once each
+    stats.update(events=int(big_n), accounts=int(n_acc), objects=int(n_obj) + int(big_n) - int(in_obj))
+    cells = cobj = cev = cpairs = 0
+    if int(top) > mb:  # else no cell can be over the cap (a cell holds events of one object)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {out}__k3 AS SELECT k.*, k.b + s.d AS bj FROM {out}__k k "
-            "CROSS JOIN (SELECT -1 AS d UNION ALL SELECT 0 UNION ALL SELECT 1) s"
+            f"CREATE OR REPLACE TEMP TABLE {out}__cap AS SELECT oid, b, count(*) AS m FROM {out}__ev "
+            f"WHERE oid IN (SELECT oid FROM {out}_objects WHERE c > {mb}) GROUP BY oid, b HAVING count(*) > {mb}"
         )
-        join = f"FROM {out}__k3 e1 JOIN {out}__k e2 ON e2.oid = e1.oid AND e2.b = e1.bj"
-        cond = f" AND abs(e1.t - e2.t) <= {w!r}"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {out}__m AS
-        SELECT e1.aid AS a, e2.aid AS bb, e1.oid, e1.pid AS pa, e2.pid AS pb, abs(e1.t - e2.t) AS dt,
-               e1.t AS ta, e2.t AS tb
-        {join}
-        WHERE e1.aid < e2.aid{cond}
-        """
+        cells, cobj, cev, cpairs = con.execute(
+            f"SELECT count(*), count(DISTINCT oid), coalesce(sum(m), 0), coalesce(sum(m * (m - 1) / 2), 0) "
+            f"FROM {out}__cap"
+        ).fetchone()
+    stats.update(capped_cells=int(cells), capped_objects=int(cobj), capped_events=int(cev))
+    kept = f"{out}__ev"
+    if int(cells):
+        kept = f"{out}__k"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {kept} AS SELECT e.* FROM {out}__ev e "
+            f"LEFT JOIN {out}__cap c ON e.oid = c.oid AND e.b = c.b WHERE c.oid IS NULL"
+        )
+    cols = "e1.oid, {} AS pa, {} AS pb, abs(e1.t - e2.t) AS dt, {} AS ta, {} AS tb"
+    # same bucket (or no window): each event pair once, oriented by account
+    matches = (
+        f"SELECT e1.aid AS a, e2.aid AS bb, {cols.format('e1.pid', 'e2.pid', 'e1.t', 'e2.t')} "
+        f"FROM {kept} e1 JOIN {kept} e2 ON e2.oid = e1.oid AND e2.b = e1.b WHERE e1.aid < e2.aid"
     )
+    if w is not None:
+        # and the next bucket (every pair within W seconds lies in the same or neighbouring
+        # buckets): each event pair once, in time order, then oriented. The neighbour is a stored
+        # column: joined as an expression, the planner may join on the object alone — quadratic
+        # per object.
+        first = "CASE WHEN e1.aid < e2.aid THEN e1.{c} ELSE e2.{c} END"
+        second = "CASE WHEN e1.aid < e2.aid THEN e2.{c} ELSE e1.{c} END"
+        matches = (
+            f"{matches} AND abs(e1.t - e2.t) <= {w!r} UNION ALL "
+            f"SELECT least(e1.aid, e2.aid) AS a, greatest(e1.aid, e2.aid) AS bb, "
+            f"{cols.format(*(x.format(c=c) for x, c in ((first, 'pid'), (second, 'pid'), (first, 't'), (second, 't'))))} "
+            f"FROM {kept} e1 JOIN {kept} e2 ON e2.oid = e1.oid AND e2.b = e1.b1 "
+            f"WHERE e1.aid <> e2.aid AND abs(e1.t - e2.t) <= {w!r}"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {out}__m AS {matches}")
     # Most pairs meet once. Fixed-size aggregates (count, min, max) over every matched row first;
     # the holistic ones (distinct counts, median, the top-k evidence sample) only over the rows of
     # pairs that met more than once — on millions of one-off pairs this is several times faster
-    # and keeps memory flat.
+    # and keeps memory flat. A one-off pair has n_shared = 1: when that cannot be kept
+    # (min_shared > 1) it is only counted.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out}__g AS
@@ -124,70 +156,69 @@ def pair_edges(
         FROM {out}__m GROUP BY a, bb
         """
     )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {out}__mm AS
-        SELECT m.* FROM {out}__m m JOIN (SELECT a, bb FROM {out}__g WHERE nr > 1) g ON g.a = m.a AND g.bb = m.bb
-        """
-    )
     # the evidence sample is a top-k by time (min_by with k; Spark: a row_number() cut)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {out}__raw AS
-        SELECT a, bb, CAST(1 AS BIGINT) AS na, CAST(1 AS BIGINT) AS nb, CAST(1 AS BIGINT) AS n_objects,
-               dt1 AS median_dt_s, first_t, last_t,
-               [struct_pack(oid := oid1, ta := ta1, tb := tb1)] AS evidence
-        FROM {out}__g WHERE nr = 1
-        UNION ALL
-        SELECT a, bb, count(DISTINCT pa) AS na, count(DISTINCT pb) AS nb,
-               count(DISTINCT oid) AS n_objects, median(dt) AS median_dt_s,
-               min(least(ta, tb)) AS first_t, max(greatest(ta, tb)) AS last_t,
-               min_by(struct_pack(oid := oid, ta := ta, tb := tb),
-                      struct_pack(t := least(ta, tb), o := oid, a := ta, b := tb), {int(evidence)}) AS evidence
-        FROM {out}__mm GROUP BY a, bb
+        CREATE OR REPLACE TEMP TABLE {out}__h AS
+        SELECT m.a, m.bb, count(DISTINCT m.pa) AS na, count(DISTINCT m.pb) AS nb,
+               count(DISTINCT m.oid) AS n_objects, median(m.dt) AS median_dt_s,
+               min(least(m.ta, m.tb)) AS first_t, max(greatest(m.ta, m.tb)) AS last_t,
+               min_by(struct_pack(oid := m.oid, ta := m.ta, tb := m.tb),
+                      struct_pack(t := least(m.ta, m.tb), o := m.oid, a := m.ta, b := m.tb), {k_ev}) AS evidence
+        FROM {out}__m m JOIN (SELECT a, bb FROM {out}__g WHERE nr > 1) g ON g.a = m.a AND g.bb = m.bb
+        GROUP BY m.a, m.bb
         """
     )
-    stats = dict(
-        zip(
-            ("events", "accounts", "objects"),
-            con.execute(
-                f"SELECT count(*), count(DISTINCT aid), count(DISTINCT oid) FROM {out}__ev"
-            ).fetchone(),
-            strict=True,
-        )
+    # K of the null model (volume_expectation): S counts every pair's co-shares, one-off pairs too
+    s_multi = con.execute(f"SELECT coalesce(sum(least(na, nb)), 0) FROM {out}__h").fetchone()[0]
+    n_single = con.execute(f"SELECT count(*) FROM {out}__g WHERE nr = 1").fetchone()[0]
+    k = null_k(int(n_single) + int(s_multi), big_n, sum_sq, extra_pairs=float(cpairs))
+    expected = f"CAST(xa.n AS DOUBLE) * xb.n * {k!r} AS expected"
+    pairs = f"JOIN {out}__acc xa ON xa.aid = r.a JOIN {out}__acc xb ON xb.aid = r.bb"
+    single = (
+        f"SELECT a, bb, CAST(1 AS BIGINT) AS na, CAST(1 AS BIGINT) AS nb, CAST(1 AS BIGINT) AS n_objects, "
+        f"dt1 AS median_dt_s, first_t, last_t, [struct_pack(oid := oid1, ta := ta1, tb := tb1)] AS evidence "
+        f"FROM {out}__g WHERE nr = 1"
     )
-    cells, cobj, cev, cpairs = con.execute(
-        f"SELECT count(*), count(DISTINCT oid), coalesce(sum(m), 0), coalesce(sum(m * (m - 1) / 2), 0) "
-        f"FROM {out}__cap"
-    ).fetchone()
-    stats.update(capped_cells=int(cells), capped_objects=int(cobj), capped_events=int(cev))
-    volume_expectation(con, f"{out}__ev", f"{out}__raw", f"{out}__rawx", extra_pairs=float(cpairs))
-    listed = "true"
+    multi = f"SELECT a, bb, na, nb, n_objects, median_dt_s, first_t, last_t, evidence FROM {out}__h"
     unlisted = 0
-    if int(min_shared) > 1:
-        listed = f"least(na, nb) >= {int(min_shared)}"
+    if ms > 1:
+        # one-off pairs (n_shared = 1) and multi pairs below min_shared: counted for significance only
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {out}_unlisted AS SELECT least(na, nb) AS n_shared, expected, count(*) AS c "
-            f"FROM {out}__rawx WHERE NOT ({listed}) GROUP BY least(na, nb), expected"
+            f"""
+            CREATE OR REPLACE TEMP TABLE {out}_unlisted AS
+            SELECT n_shared, expected, count(*) AS c FROM (
+                SELECT CAST(1 AS BIGINT) AS n_shared, {expected} FROM {out}__g r {pairs} WHERE r.nr = 1
+                UNION ALL
+                SELECT least(r.na, r.nb) AS n_shared, {expected} FROM {out}__h r {pairs}
+                WHERE least(r.na, r.nb) < {ms}) u
+            GROUP BY n_shared, expected
+            """
         )
         unlisted = con.execute(f"SELECT coalesce(sum(c), 0) FROM {out}_unlisted").fetchone()[0]
         stats["unlisted"] = f"{out}_unlisted"
+        raw = f"{multi} WHERE least(na, nb) >= {ms}"
+    else:
+        raw = f"{single} UNION ALL {multi}"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
-        SELECT xa.account_id AS account_a, xb.account_id AS account_b, greatest(na, nb) AS weight,
-               least(na, nb) AS n_shared, n_objects, CAST(median_dt_s AS DOUBLE) AS median_dt_s,
-               to_timestamp(first_t) AS first_at, to_timestamp(last_t) AS last_at,
-               CAST(least(na, nb) AS DOUBLE) / greatest(na, nb) AS symmetry, evidence, expected
-        FROM {out}__rawx r JOIN {out}__acc xa ON xa.aid = r.a JOIN {out}__acc xb ON xb.aid = r.bb
-        WHERE {listed}
+        SELECT xa.account_id AS account_a, xb.account_id AS account_b, greatest(r.na, r.nb) AS weight,
+               least(r.na, r.nb) AS n_shared, r.n_objects, CAST(r.median_dt_s AS DOUBLE) AS median_dt_s,
+               to_timestamp(r.first_t) AS first_at, to_timestamp(r.last_t) AS last_at,
+               CAST(least(r.na, r.nb) AS DOUBLE) / greatest(r.na, r.nb) AS symmetry, r.evidence, {expected}
+        FROM ({raw}) r {pairs}
         """
     )
     stats["listed_pairs"] = con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
     stats["candidate_pairs"] = int(stats["listed_pairs"]) + int(unlisted)
-    for t in ("__acc", "__ev", "__cap", "__k", "__k3", "__m", "__g", "__mm", "__raw", "__rawx"):
+    for t in ("__acc", "__oc", "__ev", "__cap", "__k", "__m", "__g", "__h"):
         con.execute(f"DROP TABLE IF EXISTS {out}{t}")
     return stats
+
+
+#: Longest evidence list resolved by per-position lookups; longer lists are regrouped instead.
+_POSITIONAL_EVIDENCE = 8
 
 
 def resolve_evidence(con: duckdb.DuckDBPyConnection, table: str, objects: str, out: str, where: str = "true") -> None:
@@ -197,34 +228,65 @@ def resolve_evidence(con: duckdb.DuckDBPyConnection, table: str, objects: str, o
     carries strings; only the rows that are kept get their object ids and times back. The pair
     (``account_a``, ``account_b``) is the row key (one row per pair); the evidence keeps its
     order, earliest first (the order the signals sampled it in: time, object, time a, time b).
+    Rows without evidence are left out.
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {out}__kept AS SELECT * FROM {table} WHERE {where}")
+    kept = f"(SELECT * FROM {table} WHERE {where})" if where.strip().lower() != "true" else table
+    cols = ", ".join(f"k.{c}" for c in _columns(con, table) if c != "evidence")
+    n = int(con.execute(f"SELECT coalesce(max(array_length(evidence)), 0) FROM {kept} k").fetchone()[0])
+    if 0 < n <= _POSITIONAL_EVIDENCE:
+        # a short list: position i looks its object up by a join (no regrouping of the rows)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {out}__obj AS SELECT o.oid, o.obj FROM {objects} o JOIN "
+            f"(SELECT DISTINCT x.oid FROM (SELECT unnest(evidence) AS x FROM {kept} k) u) n ON n.oid = o.oid"
+        )
+        # the lookups run on a narrow (pair, object numbers) table, then join the rows back by pair
+        rng = range(1, n + 1)
+        at = "CASE WHEN array_length(k.evidence) >= {i} THEN k.evidence[{i}].oid END AS i{i}"
+        item = ("CASE WHEN array_length(k.evidence) >= {i} THEN struct_pack(object := s.s{i}, "
+                "at_a := to_timestamp(k.evidence[{i}].ta), at_b := to_timestamp(k.evidence[{i}].tb)) END")
+        looked = (
+            f"SELECT k.account_a, k.account_b, {', '.join(f'o{i}.obj AS s{i}' for i in rng)} "
+            f"FROM (SELECT k.account_a, k.account_b, {', '.join(at.format(i=i) for i in rng)} FROM {kept} k) k "
+            + " ".join(f"LEFT JOIN {out}__obj o{i} ON o{i}.oid = k.i{i}" for i in rng)
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT {cols}, "
+            f"[{', '.join(item.format(i=i) for i in rng)}][1:array_length(k.evidence)] AS evidence "
+            f"FROM {kept} k JOIN ({looked}) s ON s.account_a = k.account_a AND s.account_b = k.account_b "
+            "WHERE array_length(k.evidence) >= 1"
+        )
+        con.execute(f"DROP TABLE {out}__obj")
+        return
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out}__evr AS
         SELECT u.account_a AS ka__, u.account_b AS kb__,
                list(struct_pack(object := o.obj, at_a := to_timestamp(u.x.ta), at_b := to_timestamp(u.x.tb))
                     ORDER BY least(u.x.ta, u.x.tb), u.x.oid, u.x.ta, u.x.tb) AS evidence
-        FROM (SELECT account_a, account_b, unnest(evidence) AS x FROM {out}__kept) u
+        FROM (SELECT account_a, account_b, unnest(evidence) AS x FROM {kept} k) u
         JOIN {objects} o ON o.oid = u.x.oid
         GROUP BY u.account_a, u.account_b
         """
     )
-    cols = ", ".join(f"k.{c}" for c in _columns(con, f"{out}__kept") if c != "evidence")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
-        SELECT {cols}, e.evidence FROM {out}__kept k
+        SELECT {cols}, e.evidence FROM {kept} k
         JOIN {out}__evr e ON e.ka__ = k.account_a AND e.kb__ = k.account_b
         """
     )
-    con.execute(f"DROP TABLE {out}__kept")
     con.execute(f"DROP TABLE {out}__evr")
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """Column names of ``table``, in order."""
     return [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+
+
+def null_k(s: float, big_n: float, sum_sq: float, *, extra_pairs: float = 0.0) -> float:
+    """The null model's ``K = 2 (S + extra) / (N² - Σ n_a²)`` (0 when there is no pair)."""
+    denom = float(big_n) ** 2 - float(sum_sq)
+    return 2.0 * (float(s) + extra_pairs) / denom if denom > 0 else 0.0
 
 
 def volume_k(con: duckdb.DuckDBPyConnection, events: str, raw: str, *, extra_pairs: float = 0.0) -> float:
@@ -240,8 +302,7 @@ def volume_k(con: duckdb.DuckDBPyConnection, events: str, raw: str, *, extra_pai
         f"SELECT coalesce(sum(n), 0), coalesce(sum(n * n), 0) FROM {raw}__vol"
     ).fetchone()
     s = con.execute(f"SELECT coalesce(sum(least(na, nb)), 0) FROM {raw}").fetchone()[0]
-    denom = float(big_n) ** 2 - float(sum_sq)
-    return 2.0 * (float(s) + extra_pairs) / denom if denom > 0 else 0.0
+    return null_k(s, big_n, sum_sq, extra_pairs=extra_pairs)
 
 
 def volume_expectation(
@@ -271,9 +332,7 @@ def volume_expectation(
 
 def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop the temp table or view ``name`` if it exists (a signal may leave either)."""
-    if dialect(con) == "duckdb" and con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND temporary", [name]
-    ).fetchone()[0]:
-        con.execute(f"DROP VIEW {name}")
-    else:
+    try:
         con.execute(f"DROP TABLE IF EXISTS {name}")
+    except duckdb.CatalogException:  # DuckDB: the name is a view
+        con.execute(f"DROP VIEW {name}")

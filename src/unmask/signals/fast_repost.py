@@ -45,7 +45,9 @@ def compute(
         WHERE r.t - o.t >= 0 AND r.t - o.t <= {fs!r} AND r.account_id <> o.account_id
         """
     )
-    stats = pair_edges(con, f"{out}__fr", f"{out}__rr", time_window=fs, max_bucket=max_bucket, evidence=evidence)
+    # every fast-reposted post is numbered: the reposter-author edges below take evidence from all of them
+    stats = pair_edges(con, f"{out}__fr", f"{out}__rr", time_window=fs, max_bucket=max_bucket, evidence=evidence,
+                       all_objects=True)
     n_total = con.execute(f"SELECT count(*) FROM {out}__fr").fetchone()[0]
     con.execute(
         f"""
