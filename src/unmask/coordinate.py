@@ -50,6 +50,7 @@ from unmask.network.fusion import fuse
 from unmask.network.significance import score_edges
 from unmask.schema import ACCOUNTS, POSTS
 from unmask.signals import SIGNALS, get
+from unmask.signals._common import shared_scope
 from unmask.signals._window import drop_relation, resolve_evidence
 
 __all__ = ["DEFAULT_SIGNALS", "CoordinateResult", "coordinate", "run_signal"]
@@ -213,14 +214,15 @@ def coordinate(
         if mode == "significance"
         else f"n_shared >= {int(min_participation)}"
     )
-    for n in names:
-        t0 = time.perf_counter()
-        st = run_signal(eng, n, f"sig_{n}", time_window=time_window, max_bucket=max_bucket, evidence=evidence,
-                        params=(signal_params or {}).get(n), keep=keep,
-                        min_shared=int(min_shared if mode == "significance" else min_participation))
-        st["kept_pairs"] = eng.execute(f"SELECT count(*) FROM sig_{n}").fetchone()[0]
-        timings[n] = st["seconds"] = round(time.perf_counter() - t0, 3)
-        per_signal[n] = st
+    with shared_scope(eng):  # signals may share intermediate tables (dropped at the end)
+        for n in names:
+            t0 = time.perf_counter()
+            st = run_signal(eng, n, f"sig_{n}", time_window=time_window, max_bucket=max_bucket, evidence=evidence,
+                            params=(signal_params or {}).get(n), keep=keep,
+                            min_shared=int(min_shared if mode == "significance" else min_participation))
+            st["kept_pairs"] = eng.execute(f"SELECT count(*) FROM sig_{n}").fetchone()[0]
+            timings[n] = st["seconds"] = round(time.perf_counter() - t0, 3)
+            per_signal[n] = st
     cols = ", ".join(c for c, _ in _EDGE_TYPES[1:])
     union = " UNION ALL ".join(f"SELECT '{n}' AS signal, {cols} FROM sig_{n}" for n in names)
     typed = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in _EDGE_TYPES)
