@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
+import shutil
 import tempfile
 import time
 import zlib
@@ -23,7 +24,7 @@ import duckdb
 
 from unmask.dataset import Dataset
 from unmask.engine import connect
-from unmask.ingest._base import FormatError, IngestContext, Reader, Sniff, read_head, sql_lit
+from unmask.ingest._base import FormatError, IngestContext, Reader, Sniff, drop_relation, read_head, sql_lit
 from unmask.ingest._sql import install_macros
 from unmask.schema import ACCOUNTS, POSTS, REJECTS
 
@@ -262,13 +263,27 @@ def _ingest_one(
     encoding: str | None,
 ) -> None:
     ctx = IngestContext(con=con, path=path, format=reader.name, options=options, encoding=encoding)
+    try:
+        _ingest_staged(con, ds, path, reader, fr, ctx)
+    finally:
+        if ctx.cleanup:  # a streamed CSV's staged posts (a view of a scratch file)
+            drop_relation(con, "stage_posts")
+            for p in ctx.cleanup:
+                shutil.rmtree(p, ignore_errors=True)
+
+
+def _ingest_staged(
+    con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, reader: Reader, fr: FileReport, ctx: IngestContext
+) -> None:
     ctx.create_stage_tables()
     before = _temp_relations(con)
     records = reader.stage(ctx)
     # what the reader staged besides the stage tables (e.g. a CSV's records) is not needed any
     # more: free it before deduplicating and writing, so that less of it spills
+    stage = {"stage_posts", "stage_accounts", "stage_rejects"}
     for name, kind in sorted(_temp_relations(con) - before, key=lambda x: x[1] != "VIEW"):
-        con.execute(f'DROP {kind} IF EXISTS "{name}"')
+        if name not in stage:
+            con.execute(f'DROP {kind} IF EXISTS "{name}"')
     fr.notes = list(ctx.notes)
 
     # rows the reader or the required-field checks marked unusable become rejects
@@ -286,17 +301,18 @@ def _ingest_one(
     part = ds.next_part("posts")
     tmp = part.with_suffix(".parquet.tmp")
     existing = ds.parts("posts")
+    key = ctx.stage_key  # what tells staged rows apart (rowid of the stage table, or _record)
     # repeated keys, and the row each keeps (the first record; within a record, e.g. a twarc2
     # page, the first row): an aggregate over the keys alone, not a window over whole rows
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE _repeats AS
-        SELECT platform, post_id, min(struct_pack(r := _record, i := rowid)).i AS keep
+        f"""CREATE OR REPLACE TEMP TABLE _repeats AS
+        SELECT platform, post_id, min(struct_pack(r := _record, i := {key})).i AS keep
         FROM stage_posts WHERE _err_reason IS NULL GROUP BY platform, post_id HAVING count(*) > 1"""
     )
     if con.execute("SELECT count(*) FROM _repeats").fetchall()[0][0]:
-        source = """(SELECT p.* FROM stage_posts AS p LEFT JOIN _repeats AS d
+        source = f"""(SELECT p.* FROM stage_posts AS p LEFT JOIN _repeats AS d
                 ON d.platform = p.platform AND d.post_id = p.post_id
-                WHERE p._err_reason IS NULL AND (d.keep IS NULL OR d.keep = p.rowid))"""
+                WHERE p._err_reason IS NULL AND (d.keep IS NULL OR d.keep = p.{key}))"""
     else:
         source = "(SELECT * FROM stage_posts WHERE _err_reason IS NULL)"
     anti = (

@@ -19,6 +19,7 @@ import csv
 import gzip
 import io
 import json
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ __all__ = [
     "Sniff",
     "accounts_stage_sql",
     "detect_encoding",
+    "drop_relation",
     "head_text",
     "header_columns",
     "json_structure_type",
@@ -53,6 +55,9 @@ MAX_RAW = 100_000
 #: The most bytes of JSON lines staged per chunk by :meth:`IngestContext.json_chunks` (chunks are
 #: smaller under a small memory limit: see :meth:`IngestContext.chunk_bytes`).
 LINE_BATCH_BYTES = 64 << 20
+#: How a streamed CSV's staged posts are written to scratch (see
+#: :meth:`IngestContext.stream_csv_posts`): fast to write and to read back once.
+STAGE_PARQUET = "FORMAT parquet, COMPRESSION lz4_raw, DICTIONARY_SIZE_LIMIT 1"
 
 
 class FormatError(ValueError):
@@ -89,6 +94,17 @@ def json_structure_type(spec: str) -> str:
         return str(v)
 
     return conv(json.loads(spec))
+
+
+def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the temporary table or view ``name`` if there is one (``DROP VIEW IF EXISTS`` fails
+    on a table of that name, and the other way round)."""
+    for (kind,) in con.execute(
+        "SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = ? "
+        "UNION ALL SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = ?",
+        [name, name],
+    ).fetchall():
+        con.execute(f'DROP {kind} "{name}"')
 
 
 def sql_lit(s: str) -> str:
@@ -174,6 +190,11 @@ class IngestContext:
     notes: list[str] = field(default_factory=list)
     #: Input records that were profiles, not posts (they count as ingested into ``accounts``).
     account_records: int = 0
+    #: What tells staged posts apart: ``rowid``, or ``_record`` when ``stage_posts`` is a view of
+    #: one row per record (see :meth:`stream_csv_posts`).
+    stage_key: str = "rowid"
+    #: Scratch files and directories of this file's staging, removed by the driver when done.
+    cleanup: list[Path] = field(default_factory=list)
 
     @property
     def source(self) -> str:
@@ -185,7 +206,7 @@ class IngestContext:
     def create_stage_tables(self) -> None:
         """(Re)create empty ``stage_posts``, ``stage_accounts`` and ``stage_rejects``."""
         c = self.con
-        c.execute("DROP TABLE IF EXISTS stage_posts")
+        drop_relation(c, "stage_posts")  # a table, or a streamed CSV's view (see stream_csv_posts)
         c.execute("DROP TABLE IF EXISTS stage_accounts")
         c.execute("DROP TABLE IF EXISTS stage_rejects")
         c.execute(
@@ -369,9 +390,8 @@ class IngestContext:
             return []
         return [h.strip().lstrip("\ufeff") for h in row]
 
-    def stage_csv(
+    def csv_scan(
         self,
-        table: str = "records",
         *,
         required: tuple[str, ...] = (),
         delimiter: str = ",",
@@ -379,13 +399,13 @@ class IngestContext:
         escape: str = '"',
         header: bool = True,
         columns: list[str] | None = None,
-    ) -> list[str]:
-        """Load the CSV into ``table`` (all columns VARCHAR, plus ``_record``); return the columns.
+        rejects: str = "_csv_rej",
+    ) -> tuple[str, list[str]]:
+        """The ``read_csv(...)`` call that reads the file (all columns VARCHAR, malformed rows
+        stored in the table ``rejects``) and its column names; see :meth:`stage_csv`.
 
-        Ragged rows and broken quoting become rejects with their line number. A missing
-        ``required`` column raises :class:`FormatError` naming the column and the file.
+        A missing ``required`` column raises :class:`FormatError` naming the column and the file.
         """
-        c = self.con
         names = columns or self.csv_header(delimiter, quote)
         if not names:
             raise FormatError(f"{self.path}: empty file or no header row")
@@ -407,32 +427,137 @@ class IngestContext:
         duck_enc = {"utf-8-sig": "utf-8", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}.get(enc, enc)
         if duck_enc not in ("utf-8", "utf-16", "latin-1"):
             raise FormatError(f"{self.path}: unsupported encoding {enc!r} for CSV input")
-        c.execute("DROP TABLE IF EXISTS _csv_rej")
-        c.execute("DROP TABLE IF EXISTS _csv_scan")
-        c.execute(f"DROP TABLE IF EXISTS {table}")
-        c.execute("SET preserve_insertion_order = true")
-        try:
-            c.execute(
-                f"""CREATE TEMP TABLE {table} AS
-                SELECT row_number() OVER () AS _record, *
-                FROM read_csv({sql_lit(self.source)}, auto_detect=false, columns={cols},
+        self.con.execute(f"DROP TABLE IF EXISTS {rejects}")
+        self.con.execute(f"DROP TABLE IF EXISTS {rejects}_scan")
+        scan = f"""read_csv({sql_lit(self.source)}, auto_detect=false, columns={cols},
                     header={str(header).lower()}, delim={sql_lit(delimiter)}, quote={sql_lit(quote)},
                     escape={sql_lit(escape)}, strict_mode=true, encoding={sql_lit(duck_enc)},
-                    max_line_size=33554432, buffer_size=67108864, store_rejects=true, rejects_table='_csv_rej',
-                    rejects_scan='_csv_scan', parallel=true)"""
-            )
+                    max_line_size=33554432, buffer_size=67108864, store_rejects=true, rejects_table='{rejects}',
+                    rejects_scan='{rejects}_scan', parallel=true)"""
+        return scan, unique
+
+    def in_file_order(self, sql: str, *, check: bool = False) -> bool:
+        """Run ``sql``, a statement that reads the CSV file, with the engine's insertion order
+        preserved: a table it fills holds the records in file order (its ``rowid + 1`` is the
+        record number) although the file is read in parallel. An unreadable file raises
+        :class:`FormatError`.
+
+        Order is kept through scans, filters and projections, not through a join: the engine's
+        rewriting of a long ``IN (...)`` list into a join is turned off for the statement, and
+        with ``check`` a plan holding any other operator is not run (returns False).
+        """
+        c = self.con
+        disabled = c.execute("SELECT current_setting('disabled_optimizers')").fetchone()[0]
+        c.execute("SET preserve_insertion_order = true")
+        c.execute(f"SET disabled_optimizers = {sql_lit(','.join(filter(None, [disabled, 'in_clause'])))}")
+        try:
+            if check and not _keeps_order(c, sql):
+                return False
+            c.execute(sql)
         except duckdb.Error as e:
             raise FormatError(f"{self.path}: could not be read as CSV: {e}") from e
         finally:
             c.execute("SET preserve_insertion_order = false")
-        c.execute(
+            c.execute(f"SET disabled_optimizers = {sql_lit(disabled)}")
+        return True
+
+    def store_csv_rejects(self, rejects: str = "_csv_rej") -> None:
+        """Move the malformed rows a :meth:`csv_scan` stored into ``stage_rejects``."""
+        self.con.execute(
             f"""INSERT INTO stage_rejects
             SELECT {sql_lit(self.source)}, line,
                    arg_min(trim(column_name, '"'), column_idx),
                    arg_min(error_type, column_idx) || ': ' || arg_min(error_message, column_idx),
                    left(arg_min(csv_line, column_idx), {MAX_RAW}), {sql_lit(self.format)}
-            FROM _csv_rej GROUP BY line"""
+            FROM {rejects} GROUP BY line"""
         )
+
+    @property
+    def streams_csv(self) -> bool:
+        """True when a reader may derive its rows straight from :meth:`csv_scan` (see
+        :meth:`stream_csv_posts`) instead of from a staged ``records`` table: on this engine's
+        own context, not on one that stages CSV its own way (Spark)."""
+        return type(self).stage_csv is IngestContext.stage_csv
+
+    def stream_csv_posts(self, exprs: Mapping[str, str], *, required: tuple[str, ...] = (), platform: str,
+                         raw: str = "NULL", checks: tuple[tuple[str, str, str], ...] = ()) -> int:
+        """Fill ``stage_posts`` straight from the CSV file, one row per record, without staging
+        the records in memory: ``exprs``, ``raw`` and ``checks`` as for :meth:`insert_posts`,
+        over the file's columns. Returns the number of records (rows staged plus malformed rows
+        rejected).
+
+        The file is read once, in parallel, and its canonical rows are written in file order to a
+        Parquet file in the engine's scratch directory; ``stage_posts`` becomes a view of it whose
+        ``_record`` is the row's position in that file. So memory stays flat however large the
+        file (in-memory staging spilled beyond the memory limit, and reading spilled columns back
+        cost more than the rest). The driver keys the staged rows by ``stage_key`` (``_record``).
+        If the engine's plan could reorder rows (see :meth:`in_file_order`), the records are
+        staged by :meth:`stage_csv` and inserted as usual instead.
+        """
+        c = self.con
+        scan, _ = self.csv_scan(required=required)
+        full = {"platform": sql_lit(platform), "source_file": sql_lit(self.source), **exprs}
+        select = posts_select_sql(full, f"(SELECT NULL::BIGINT AS _record, * FROM {scan}) AS records", raw=raw, checks=checks)
+        spill = Path(c.execute("SELECT current_setting('temp_directory')").fetchone()[0] or tempfile.gettempdir())
+        spill.mkdir(parents=True, exist_ok=True)
+        part = Path(tempfile.mkdtemp(prefix="unmask-stage-", dir=spill)) / "stage_posts.parquet"
+        self.cleanup.append(part.parent)
+        columns = c.execute("SELECT column_name, column_type FROM (DESCRIBE stage_posts)").fetchall()
+        names = ", ".join(f'"{n}"' for n, _ in columns)
+        typed = ", ".join(f'CAST("{n}" AS {t}) AS "{n}"' for n, t in columns)
+        if not self.in_file_order(
+            f"COPY (SELECT {typed} FROM ({select}) AS s({names})) TO {sql_lit(part.as_posix())} ({STAGE_PARQUET})",
+            check=True,
+        ):  # a plan that could reorder rows: stage the records instead
+            self.stage_csv("_stream_records", required=required)
+            c.execute("INSERT INTO stage_posts " + posts_select_sql(full, "_stream_records", raw=raw, checks=checks))
+        else:
+            c.execute("DROP TABLE stage_posts")
+            c.execute(
+                f"""CREATE TEMP VIEW stage_posts AS
+                SELECT * EXCLUDE (file_row_number) REPLACE (file_row_number + 1 AS source_record, file_row_number + 1 AS _record)
+                FROM read_parquet({sql_lit(part.as_posix())}, file_row_number=true)"""
+            )
+            self.stage_key = "_record"
+            self.store_csv_rejects()
+        return c.execute("SELECT (SELECT count(*) FROM stage_posts) + (SELECT count(*) FROM stage_rejects)").fetchone()[0]
+
+    def stage_csv(
+        self,
+        table: str = "records",
+        *,
+        required: tuple[str, ...] = (),
+        delimiter: str = ",",
+        quote: str = '"',
+        escape: str = '"',
+        header: bool = True,
+        columns: list[str] | None = None,
+    ) -> list[str]:
+        """Load the CSV into ``table`` (all columns VARCHAR, plus ``_record``); return the columns.
+
+        ``table`` is a view of a table that holds the records in file order, numbered by their
+        position (``rowid + 1``): the file is read in parallel. (``row_number() OVER ()`` is a
+        streaming window that runs the whole read on one thread; a file with a column called
+        ``rowid`` is still numbered by it, into a table.)
+
+        Ragged rows and broken quoting become rejects with their line number. A missing
+        ``required`` column raises :class:`FormatError` naming the column and the file.
+        """
+        c = self.con
+        scan, unique = self.csv_scan(required=required, delimiter=delimiter, quote=quote, escape=escape,
+                                     header=header, columns=columns)
+        drop_relation(c, table)
+        drop_relation(c, f"_csv_{table}")
+        by_rowid = "rowid" not in (n.lower() for n in unique)
+        target = f'"_csv_{table}"' if by_rowid else table
+        number = "" if by_rowid else "row_number() OVER () AS _record, "
+        if by_rowid and not self.in_file_order(f"CREATE TEMP TABLE {target} AS SELECT * FROM {scan}", check=True):
+            by_rowid, target, number = False, table, "row_number() OVER () AS _record, "
+        if not by_rowid:
+            self.in_file_order(f"CREATE TEMP TABLE {target} AS SELECT {number}* FROM {scan}")
+        if by_rowid:
+            c.execute(f"CREATE TEMP VIEW {table} AS SELECT rowid + 1 AS _record, * FROM {target}")
+        self.store_csv_rejects()
         return unique
 
     def insert_posts(
@@ -448,10 +573,14 @@ class IngestContext:
         full = {"platform": sql_lit(platform), "source_file": sql_lit(self.source), **exprs}
         self.con.execute(posts_stage_sql(full, source, raw=raw, checks=checks))
 
-    def insert_accounts(self, exprs: Mapping[str, str], source: str, *, platform: str) -> None:
-        """Fill ``stage_accounts`` from ``source``; see :func:`accounts_stage_sql`."""
+    def insert_accounts(self, exprs: Mapping[str, str], source: str, *, platform: str, in_file_order: bool = False) -> None:
+        """Fill ``stage_accounts`` from ``source``; see :func:`accounts_stage_sql`. With
+        ``in_file_order`` the statement runs by :meth:`in_file_order` (``source`` reads the file)."""
         full = {"platform": sql_lit(platform), "source_file": sql_lit(self.source), **exprs}
-        self.con.execute(accounts_stage_sql(full, source))
+        if in_file_order:
+            self.in_file_order(accounts_stage_sql(full, source))
+        else:
+            self.con.execute(accounts_stage_sql(full, source))
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -461,8 +590,30 @@ class IngestContext:
             self.notes.append(text)
 
 
+#: Physical operators that keep the rows of a CSV scan in file order (under
+#: ``preserve_insertion_order``): see :meth:`IngestContext.in_file_order`.
+_ORDERED_OPERATORS = frozenset({"BATCH_INSERT", "BATCH_CREATE_TABLE_AS", "BATCH_COPY_TO_FILE", "PROJECTION", "FILTER", "READ_CSV"})
+
+
+def _keeps_order(con: duckdb.DuckDBPyConnection, sql: str) -> bool:
+    """True when the plan of ``sql`` holds only operators that keep the scan's order."""
+
+    def names(node: Mapping[str, Any]) -> Iterator[str]:
+        yield str(node.get("name", ""))
+        for child in node.get("children", []):
+            yield from names(child)
+
+    plan = json.loads(con.execute("EXPLAIN (FORMAT json) " + sql).fetchall()[0][1])
+    return all(n in _ORDERED_OPERATORS for root in plan for n in names(root))
+
+
 def posts_stage_sql(exprs: Mapping[str, str], source: str, *, raw: str = "NULL", checks: tuple[tuple[str, str, str], ...] = ()) -> str:
-    """An INSERT that fills ``stage_posts`` from ``source`` (a FROM clause with ``_record``).
+    """An INSERT that fills ``stage_posts`` from ``source``; see :func:`posts_select_sql`."""
+    return "INSERT INTO stage_posts " + posts_select_sql(exprs, source, raw=raw, checks=checks)
+
+
+def posts_select_sql(exprs: Mapping[str, str], source: str, *, raw: str = "NULL", checks: tuple[tuple[str, str, str], ...] = ()) -> str:
+    """A SELECT of ``stage_posts`` rows from ``source`` (a FROM clause with ``_record``).
 
     ``exprs`` maps canonical column names to SQL expressions over ``source`` (missing columns
     become NULL; ``source_record`` is ``_record``; ``domains`` defaults to the domains of the
@@ -487,8 +638,7 @@ def posts_stage_sql(exprs: Mapping[str, str], source: str, *, raw: str = "NULL",
     all_checks = tuple(checks) + required
     field_case = " ".join(f"WHEN {cond} THEN {sql_lit(fld)}" for fld, cond, _ in all_checks)
     reason_case = " ".join(f"WHEN {cond} THEN {sql_lit(reason)}" for _, cond, reason in all_checks)
-    return f"""INSERT INTO stage_posts
-        SELECT {", ".join(outer)}, _record, _err_field, _err_reason,
+    return f"""SELECT {", ".join(outer)}, _record, _err_field, _err_reason,
             CASE WHEN _err_reason IS NOT NULL THEN left(CAST({raw} AS VARCHAR), {MAX_RAW}) END
         FROM (
             SELECT *, CASE {field_case} END AS _err_field, CASE {reason_case} END AS _err_reason

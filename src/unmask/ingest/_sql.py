@@ -131,6 +131,21 @@ _MACROS = [
         CASE WHEN contains(coalesce(t, ''), '://') THEN regexp_extract_all(t, {_lit(URL_RE)}, 0)
         ELSE []::VARCHAR[] END
     """,
+    # unmask_norm_urls of the URLs found in a text (unmask_text_urls): such a URL is never NULL or
+    # empty and starts with 'http', so the filter has nothing to do; the fast path takes only
+    # URLs without a space separator (the characters trim removes; a URL may hold a no-break
+    # space), so it needs no trim, and most need no rtrim either (rtrim builds a new string: only
+    # where one ends with '/'). A URL with a space separator is split and rebuilt, which trims it:
+    # the same result. The same lists, in half the time.
+    r"""
+    CREATE OR REPLACE MACRO unmask_norm_text_urls(t) AS
+        list_transform(unmask_text_urls(t), lambda x: CASE
+            WHEN regexp_full_match(x, '(?:http|https)://[a-z0-9.\-]+(?:/[^?#\p{Zs}]*)?') THEN
+                CASE WHEN ends_with(x, '/') THEN rtrim(x, '/') ELSE x END
+            ELSE list_transform([unmask_url_parts(x)], lambda p: CASE WHEN p.scheme = '' THEN trim(x)
+                                                               ELSE unmask_url_from_parts(p) END)[1]
+        END)
+    """,
     # Items of a Python-literal or JSON list of strings/numbers: "['a', 'b']", "[1, 2]", "".
     r"""
     CREATE OR REPLACE MACRO unmask_literal_list(s) AS

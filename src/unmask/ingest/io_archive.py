@@ -29,6 +29,11 @@ USER_COLUMNS = (
     "account_creation_date", "account_language",
 )  # fmt: skip
 
+#: The per-tweet profile columns read back for each account's latest tweet.
+_PROFILE = (
+    "user_screen_name", "user_display_name", "user_profile_description", "user_reported_location",
+    "user_profile_url", "account_creation_date", "follower_count", "following_count", "account_language",
+)  # fmt: skip
 _TIME = "try_strptime(trim(tweet_time), ['%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%SZ'])"
 _CREATED = "try_strptime(trim(account_creation_date), ['%Y-%m-%d', '%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S'])"
 
@@ -56,44 +61,51 @@ class IOArchiveReader(Reader):
         return self._users(ctx)
 
     def _tweets(self, ctx: IngestContext) -> int:
-        ctx.stage_csv("records", required=("tweetid", "userid", "tweet_time"))
-        c = ctx.con
-        n = c.execute("SELECT count(*) FROM records").fetchone()[0] + c.execute(
-            "SELECT count(*) FROM stage_rejects"
-        ).fetchone()[0]
+        required = ("tweetid", "userid", "tweet_time")
         is_rt = "unmask_bool(is_retweet) IS TRUE"
         reply = "unmask_id(in_reply_to_tweetid) IS NOT NULL"
         quote = "unmask_id(quoted_tweet_tweetid) IS NOT NULL"
         urls = "unmask_norm_urls(unmask_literal_list(urls))"
-        ctx.insert_posts(
-            {
-                "post_id": "unmask_id(tweetid)",
-                "account_id": "unmask_id(userid)",
-                "created_at": _TIME,
-                "kind": f"CASE WHEN {is_rt} THEN 'repost' WHEN {reply} THEN 'reply' "
-                f"WHEN {quote} THEN 'quote' ELSE 'post' END",
-                "text": "tweet_text",
-                "lang": "unmask_nullif_blank(tweet_language)",
-                "hashtags": "unmask_norm_tags(unmask_literal_list(hashtags))",
-                "urls": urls,
-                "mentions": "unmask_literal_list(user_mentions)",
-                "reposted_post_id": f"CASE WHEN {is_rt} THEN unmask_id(retweet_tweetid) END",
-                "reposted_account_id": f"CASE WHEN {is_rt} THEN unmask_id(retweet_userid) END",
-                "replied_post_id": "unmask_id(in_reply_to_tweetid)",
-                "replied_account_id": "unmask_id(in_reply_to_userid)",
-                "quoted_post_id": "unmask_id(quoted_tweet_tweetid)",
-                "client": "unmask_nullif_blank(tweet_client_name)",
-            },
-            "records",
-            platform=self.platform,
-            raw="to_json(struct_pack(tweetid, userid, tweet_time, tweet_text))",
-            checks=(
-                ("tweet_time", "\"__c_created_at\" IS NULL AND unmask_nullif_blank(tweet_time) IS NOT NULL",
-                 "unparseable timestamp (expected YYYY-MM-DD HH:MM, UTC)"),
-                ("is_retweet", "unmask_nullif_blank(is_retweet) IS NOT NULL AND unmask_bool(is_retweet) IS NULL",
-                 "is_retweet is neither true nor false"),
-            ),
+        posts = {
+            "post_id": "unmask_id(tweetid)",
+            "account_id": "unmask_id(userid)",
+            "created_at": _TIME,
+            "kind": f"CASE WHEN {is_rt} THEN 'repost' WHEN {reply} THEN 'reply' "
+            f"WHEN {quote} THEN 'quote' ELSE 'post' END",
+            "text": "tweet_text",
+            "lang": "unmask_nullif_blank(tweet_language)",
+            "hashtags": "unmask_norm_tags(unmask_literal_list(hashtags))",
+            "urls": urls,
+            "mentions": "unmask_literal_list(user_mentions)",
+            "reposted_post_id": f"CASE WHEN {is_rt} THEN unmask_id(retweet_tweetid) END",
+            "reposted_account_id": f"CASE WHEN {is_rt} THEN unmask_id(retweet_userid) END",
+            "replied_post_id": "unmask_id(in_reply_to_tweetid)",
+            "replied_account_id": "unmask_id(in_reply_to_userid)",
+            "quoted_post_id": "unmask_id(quoted_tweet_tweetid)",
+            "client": "unmask_nullif_blank(tweet_client_name)",
+        }
+        raw = "to_json(struct_pack(tweetid, userid, tweet_time, tweet_text))"
+        checks = (
+            ("tweet_time", "\"__c_created_at\" IS NULL AND unmask_nullif_blank(tweet_time) IS NOT NULL",
+             "unparseable timestamp (expected YYYY-MM-DD HH:MM, UTC)"),
+            ("is_retweet", "unmask_nullif_blank(is_retweet) IS NOT NULL AND unmask_bool(is_retweet) IS NULL",
+             "is_retweet is neither true nor false"),
         )  # fmt: skip
+        c = ctx.con
+        if ctx.streams_csv:
+            # the posts straight from the file (one parallel pass; the records are not staged, so
+            # memory does not grow with the file's 31 columns), and the profile columns of each
+            # account's latest record from a second, narrow pass that numbers the records
+            n = ctx.stream_csv_posts(posts, required=required, platform=self.platform, raw=raw, checks=checks)
+            scan, _ = ctx.csv_scan(required=required, rejects="_csv_rej_profiles")
+            records = f"(SELECT row_number() OVER () AS _record, {', '.join(_PROFILE)} FROM {scan})"
+        else:
+            ctx.stage_csv("records", required=required)
+            n = c.execute("SELECT count(*) FROM records").fetchone()[0] + c.execute(
+                "SELECT count(*) FROM stage_rejects"
+            ).fetchone()[0]
+            ctx.insert_posts(posts, "records", platform=self.platform, raw=raw, checks=checks)
+            records = "records"
         # one profile snapshot per account: the copy on its latest tweet
         ctx.insert_accounts(
             {
@@ -127,8 +139,9 @@ class IOArchiveReader(Reader):
                     t := b.k.t) AS s
                 FROM (SELECT account_id, max(struct_pack(t := created_at, r := source_record)) AS k
                       FROM stage_posts WHERE account_id IS NOT NULL AND created_at IS NOT NULL GROUP BY 1) AS b
-                JOIN records ON records._record = b.k.r)""",
+                JOIN {records} AS records ON records._record = b.k.r)""",
             platform=self.platform,
+            in_file_order=ctx.streams_csv,  # the records are numbered as the file is read
         )
         ctx.note("account profiles come from per-tweet copies; the latest copy per account is kept")
         return n

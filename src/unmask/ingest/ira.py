@@ -156,7 +156,7 @@ class IRAReader(Reader):
         # a tweet_id a spreadsheet turned into '9.14E+17' is no id: such rows get the derived one
         real_tid = f"CASE WHEN regexp_full_match(unmask_id({tid}), '[0-9]+') THEN unmask_id({tid}) END"
         post_id = f"coalesce({real_tid}, {row_hash})" if tid != "NULL" else row_hash
-        urls = "unmask_norm_urls(unmask_text_urls(content))"
+        urls = "unmask_norm_text_urls(content)"
         c.execute("DROP VIEW IF EXISTS _ira_src")
         c.execute(
             f"""CREATE TEMP VIEW _ira_src AS SELECT r._record, r.content AS content,
