@@ -636,13 +636,16 @@ def posts_select_sql(exprs: Mapping[str, str], source: str, *, raw: str = "NULL"
         outer.append(f'"__c_{f.name}"')
     required = (*tuple((name, f'"__c_{name}" IS NULL', f"missing or unparseable {name}") for name in POSTS_REQUIRED), ("kind", "\"__c_kind\" NOT IN ('post', 'repost', 'reply', 'quote')", "unknown kind"))
     all_checks = tuple(checks) + required
-    field_case = " ".join(f"WHEN {cond} THEN {sql_lit(fld)}" for fld, cond, _ in all_checks)
-    reason_case = " ".join(f"WHEN {cond} THEN {sql_lit(reason)}" for _, cond, reason in all_checks)
+    # the conditions are tested once per row (by number); field and reason follow from the number
+    which = " ".join(f"WHEN {cond} THEN {i}" for i, (_, cond, _) in enumerate(all_checks))
+    field_case = " ".join(f"WHEN {i} THEN {sql_lit(fld)}" for i, (fld, _, _) in enumerate(all_checks))
+    reason_case = " ".join(f"WHEN {i} THEN {sql_lit(reason)}" for i, (_, _, reason) in enumerate(all_checks))
     return f"""SELECT {", ".join(outer)}, _record, _err_field, _err_reason,
             CASE WHEN _err_reason IS NOT NULL THEN left(CAST({raw} AS VARCHAR), {MAX_RAW}) END
         FROM (
-            SELECT *, CASE {field_case} END AS _err_field, CASE {reason_case} END AS _err_reason
-            FROM (SELECT *, {", ".join(inner)} FROM {source}) AS _c
+            SELECT *, CASE _err_check {field_case} END AS _err_field, CASE _err_check {reason_case} END AS _err_reason
+            FROM (SELECT *, CASE {which} END AS _err_check
+                  FROM (SELECT *, {", ".join(inner)} FROM {source}) AS _c) AS _e
         ) AS _s"""
 
 
